@@ -1,0 +1,78 @@
+# Grade Passback Error Portal. `make run` serves it, `make test` tests it.
+# Both set up everything they need on a fresh machine: see README.md.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+WORKERS ?= 3
+export DJANGO_SETTINGS_MODULE := portal.settings
+export PYTHONDONTWRITEBYTECODE := 1
+IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
+
+.PHONY: run dev test bench stop setup db postgres-binaries chromium venv test-venv clean-db
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
+	  echo "Python 3.11 is required; set PYTHON=/path/to/python3.11"; exit 1; }
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+venv: $(VENV)/.installed
+test-venv: $(VENV)/.installed-test
+
+postgres-binaries:
+	@if [ -z "$$DATABASE_URL" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$(IS_ROOT)" = yes ]; then \
+	    echo "Installing PostgreSQL from Debian's packages"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql postgresql-contrib; \
+	  else \
+	    echo "PostgreSQL server binaries are missing. Install them: sudo apt-get install postgresql"; \
+	    echo "or point the portal at an existing server with DATABASE_URL=postgresql://..."; exit 1; \
+	  fi; \
+	fi
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$(IS_ROOT)" = yes ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else \
+	    echo "Browser tests need Debian's chromium at /usr/bin/chromium: sudo apt-get install chromium"; exit 1; \
+	  fi; \
+	fi
+
+db: venv postgres-binaries
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m portal.localdb start; fi
+
+setup: db
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_dictionary
+	$(PY) manage.py collectstatic --noinput -v0
+
+run: setup
+	@$(PY) -m portal.portcheck $(PORT)
+	@echo "Serving the portal at http://127.0.0.1:$(PORT) (Ctrl-C stops it; 'make stop' stops the database)"
+	exec $(VENV)/bin/gunicorn portal.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
+	  --access-logfile - --forwarded-allow-ips 127.0.0.1
+
+dev: setup
+	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: setup test-venv chromium
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) manage.py bench $(BENCH_ARGS)
+
+stop:
+	@if [ -x $(PY) ]; then $(PY) -m portal.localdb stop; else echo "nothing to stop"; fi

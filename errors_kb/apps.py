@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ErrorsKbConfig(AppConfig):
+    name = "errors_kb"
+    verbose_name = "Grade passback errors"

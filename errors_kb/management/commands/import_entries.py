@@ -1,0 +1,34 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from errors_kb.importing import ImportFileError, import_data, load_json
+
+
+class Command(BaseCommand):
+    help = (
+        "Validate FILE.json as a whole, then upsert its vendors, topics and entries by natural key. "
+        "Nothing changes if any record is bad. Entries a curator edited since their last import are kept."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="+", metavar="FILE.json")
+        parser.add_argument(
+            "--overwrite-curated",
+            action="store_true",
+            help="Also replace entries that curators changed since they were imported.",
+        )
+
+    def handle(self, *files, overwrite_curated=False, **options):
+        for name in files:
+            path = Path(name)
+            if not path.is_file():
+                raise CommandError(f"{name}: no such file")
+            try:
+                report = import_data(load_json(path.read_bytes(), name), overwrite_curated=overwrite_curated)
+            except ImportFileError as error:
+                problems = "\n  ".join(error.problems)
+                raise CommandError(f"{name}: nothing imported; {len(error.problems)} problem(s):\n  {problems}")
+            self.stdout.write(f"{name}: {report.summary()}")
+            for kept in report.entries_kept_curated:
+                self.stdout.write(f"  kept (edited by a curator): {kept}")

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from errors_kb.importing import ImportFileError, import_data, load_json
+from errors_kb.models import Entry
+
+FIXTURES_DIR = settings.BASE_DIR / "fixtures"
+
+
+def fixture_files():
+    """topics.json first: entries in every other file refer to its topics."""
+    files = sorted(FIXTURES_DIR.glob("*.json"))
+    return sorted(files, key=lambda path: path.name != "topics.json")
+
+
+def dictionary_data() -> dict:
+    """Every fixture file merged into one import, so the dictionary loads all or nothing."""
+    merged: dict[str, list] = {"topics": [], "vendors": [], "entries": []}
+    for path in fixture_files():
+        data = load_json(path.read_bytes(), path.name)
+        for key in merged:
+            merged[key].extend(data.get(key, []))
+    return merged
+
+
+class Command(BaseCommand):
+    help = "Load the dictionary (fixtures/*.json) into an empty database; a database with entries is left alone."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Import even when entries exist (curated entries are kept).")
+
+    def handle(self, force=False, **options):
+        if Entry.objects.exists() and not force:
+            self.stdout.write("load_dictionary: the database already holds entries; left unchanged")
+            return
+        try:
+            report = import_data(dictionary_data())
+        except ImportFileError as error:
+            raise CommandError(f"fixtures/: nothing loaded:\n{error}")
+        self.stdout.write(f"load_dictionary: {report.summary()}")

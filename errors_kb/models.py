@@ -1,0 +1,242 @@
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+
+
+class VendorKind(models.TextChoices):
+    SIS = "sis", "Student information system"
+    LMS = "lms", "LMS API"
+    INTEGRATION = "integration", "Integration API"
+
+
+class SourceDocument(models.TextChoices):
+    DICTIONARY = "canvas-sis-error-code-dictionary.txt", "Canvas SIS Error Code Dictionary"
+    INFINITE_CAMPUS = "infinite-campus-grade-passback-errors.txt", "Infinite Campus grade passback errors"
+    CLEVER = "clever-lms-connect-grade-passback-errors.md", "Clever LMS Connect grade passback API errors"
+    CANVAS_API = "canvas-api-http-errors.txt", "Canvas API HTTP errors"
+    LTI_THREAD = "canvas-lti11-grade-passback-422-thread.txt", "Community thread: LTI 1.1 grade passback 422"
+    CURATOR = "curator", "Written by a curator"
+
+
+class EntryStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class VendorQuerySet(models.QuerySet):
+    def with_entry_counts(self) -> VendorQuerySet:
+        return self.annotate(
+            entry_count=Count("entries", filter=Q(entries__status=EntryStatus.PUBLISHED))
+        )
+
+
+class VendorManager(models.Manager.from_queryset(VendorQuerySet)):
+    def get_by_natural_key(self, slug: str) -> Vendor:
+        return self.get(slug=slug)
+
+
+class Vendor(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100)
+    kind = models.CharField(max_length=20, choices=VendorKind.choices, default=VendorKind.SIS)
+    aliases = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        blank=True,
+        help_text="Other names a pasted error may use for this vendor, comma-separated.",
+    )
+    description = models.TextField(blank=True)
+
+    objects = VendorManager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="vendor_unique_slug"),
+            models.UniqueConstraint(fields=["name"], name="vendor_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    def get_absolute_url(self) -> str:
+        return reverse("vendor_detail", args=[self.slug])
+
+
+class TopicManager(models.Manager):
+    def get_by_natural_key(self, slug: str) -> Topic:
+        return self.get(slug=slug)
+
+
+class Topic(models.Model):
+    slug = models.SlugField(max_length=100)
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+
+    objects = TopicManager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["slug"], name="topic_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class EntryQuerySet(models.QuerySet):
+    def published(self) -> EntryQuerySet:
+        return self.filter(status=EntryStatus.PUBLISHED)
+
+    def for_vendor(self, vendor: Vendor) -> EntryQuerySet:
+        return self.filter(vendor=vendor)
+
+    def with_listing(self) -> EntryQuerySet:
+        return self.select_related("vendor").prefetch_related("topics")
+
+    def with_details(self) -> EntryQuerySet:
+        top_steps = Step.objects.filter(parent__isnull=True).prefetch_related("children")
+        return self.select_related("vendor").prefetch_related(
+            "topics",
+            "resources",
+            Prefetch("causes", queryset=Cause.objects.prefetch_related(Prefetch("steps", queryset=top_steps))),
+        )
+
+
+class EntryManager(models.Manager.from_queryset(EntryQuerySet)):
+    def get_by_natural_key(self, vendor_slug: str, title: str, message: str) -> Entry:
+        return self.get(vendor__slug=vendor_slug, title=title, message=message)
+
+
+class Entry(models.Model):
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="entries")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200)
+    message = models.TextField(help_text="The error message as the source words it, placeholders included.")
+    variants = ArrayField(
+        models.TextField(),
+        default=list,
+        blank=True,
+        help_text="Other wordings of the same message that a paste may carry.",
+    )
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    blocks_sync = models.BooleanField(
+        default=True, help_text="Untick when the error does not prevent other grades from posting."
+    )
+    notes = models.TextField(blank=True, help_text="Curator notes shown on the entry page.")
+    source = models.CharField(max_length=60, choices=SourceDocument.choices, default=SourceDocument.CURATOR)
+    status = models.CharField(max_length=20, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
+    topics = models.ManyToManyField(Topic, related_name="entries", blank=True)
+    # Fingerprint of the content as last imported; a different current fingerprint
+    # means a curator edited the entry since, and imports leave it alone.
+    imported_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EntryManager()
+
+    class Meta:
+        ordering = ["vendor__name", "title", "id"]
+        verbose_name_plural = "entries"
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "slug"], name="entry_unique_vendor_slug"),
+            models.UniqueConstraint(fields=["vendor", "title", "message"], name="entry_unique_natural_key"),
+            models.CheckConstraint(
+                condition=Q(http_status__isnull=True) | Q(http_status__gte=100, http_status__lte=599),
+                name="entry_http_status_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "vendor"], name="entry_status_vendor_idx"),
+            models.Index(fields=["http_status"], name="entry_http_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor.name}: {self.title}"
+
+    def natural_key(self) -> tuple[str, str, str]:
+        return (self.vendor.slug, self.title, self.message)
+
+    natural_key.dependencies = ["errors_kb.vendor", "errors_kb.topic"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("entry_detail", args=[self.vendor.slug, self.slug])
+
+
+class Cause(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="causes")
+    position = models.PositiveSmallIntegerField(default=1)
+    meaning = models.TextField(help_text="What it means.")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["entry", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "position"], name="cause_unique_entry_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry.title}: cause {self.position}"
+
+    def natural_key(self) -> tuple:
+        return (*self.entry.natural_key(), self.position)
+
+    natural_key.dependencies = ["errors_kb.entry"]
+
+
+class Step(models.Model):
+    cause = models.ForeignKey(Cause, on_delete=models.CASCADE, related_name="steps")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, related_name="children", null=True, blank=True
+    )
+    position = models.PositiveSmallIntegerField(default=1)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["cause", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cause", "parent", "position"],
+                name="step_unique_cause_parent_position",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def natural_key(self) -> tuple:
+        parent = self.parent.position if self.parent_id else None
+        return (*self.cause.natural_key(), parent, self.position)
+
+    natural_key.dependencies = ["errors_kb.cause"]
+
+
+class Resource(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="resources")
+    position = models.PositiveSmallIntegerField(default=1)
+    title = models.CharField(max_length=300)
+    url = models.URLField(blank=True, max_length=500)
+
+    class Meta:
+        ordering = ["entry", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "position"], name="resource_unique_entry_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def natural_key(self) -> tuple:
+        return (*self.entry.natural_key(), self.position)
+
+    natural_key.dependencies = ["errors_kb.entry"]

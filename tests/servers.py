@@ -1,0 +1,62 @@
+"""Start the portal under gunicorn, the way `make run` serves it, for tests over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url(settings_dict: dict) -> str:
+    host = settings_dict["HOST"]
+    return f"postgresql://{settings_dict['USER']}@/{settings_dict['NAME']}?host={host}&port={settings_dict['PORT'] or 5432}"
+
+
+@contextmanager
+def gunicorn(env: dict[str, str]):
+    port = free_port()
+    process = subprocess.Popen(
+        [str(GUNICORN), "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=PROJECT_DIR,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(base + "/static/css/portal.css", timeout=1)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if process.poll() is not None:
+                    raise RuntimeError(process.stdout.read().decode())
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()

@@ -1,0 +1,34 @@
+import json
+
+import pytest
+from django.db import connection
+
+from tests.servers import database_url, get, gunicorn
+
+
+def test_it_answers_ok_with_one_query(client, db, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_ok_over_gunicorn():
+    with gunicorn({"DATABASE_URL": database_url(connection.settings_dict)}) as base:
+        status, body = get(base + "/healthz")
+    assert status == 200
+    assert json.loads(body) == {"status": "ok"}
+
+
+def test_it_answers_503_when_the_database_is_down(tmp_path):
+    missing = f"postgresql://portal@/portal?host={tmp_path}"
+    with gunicorn({"DATABASE_URL": missing}) as base:
+        status, body = get(base + "/healthz")
+    assert status == 503
+    assert json.loads(body)["status"] == "error"
+
+
+def test_it_refuses_writes(client, db):
+    assert client.post("/healthz").status_code == 405
