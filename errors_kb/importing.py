@@ -316,11 +316,11 @@ def fingerprint(entry_dict: dict) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def _steps_to_dicts(steps) -> list:
+def steps_to_dicts(steps) -> list:
     result = []
     for step in steps:
         children = list(step.children.all())
-        result.append({"text": step.text, "steps": _steps_to_dicts(children)} if children else step.text)
+        result.append({"text": step.text, "steps": steps_to_dicts(children)} if children else step.text)
     return result
 
 
@@ -337,7 +337,7 @@ def entry_to_dict(entry: Entry) -> dict:
         "blocks_sync": entry.blocks_sync,
         "topics": sorted(topic.slug for topic in entry.topics.all()),
         "causes": [
-            {"meaning": cause.meaning, "note": cause.note, "steps": _steps_to_dicts(cause.steps.all())}
+            {"meaning": cause.meaning, "note": cause.note, "steps": steps_to_dicts(cause.steps.all())}
             for cause in entry.causes.all()
         ],
         "resources": [{"title": r.title, "url": r.url} for r in entry.resources.all()],
@@ -374,7 +374,7 @@ def _unique_slug(vendor: Vendor, wanted: str, taken: set[str]) -> str:
     return slug
 
 
-def _create_steps(cause: Cause, steps: list, parent: Step | None = None) -> None:
+def create_steps(cause: Cause, steps: list, parent: Step | None = None) -> None:
     rows = [
         Step(cause=cause, parent=parent, position=position, text=step if isinstance(step, str) else step["text"])
         for position, step in enumerate(steps, start=1)
@@ -382,7 +382,7 @@ def _create_steps(cause: Cause, steps: list, parent: Step | None = None) -> None
     Step.objects.bulk_create(rows)
     for row, step in zip(rows, steps):
         if isinstance(step, dict) and step.get("steps"):
-            _create_steps(cause, step["steps"], parent=row)
+            create_steps(cause, step["steps"], parent=row)
 
 
 def _write_content(entry: Entry, content: dict, topics: dict[str, Topic]) -> None:
@@ -393,7 +393,7 @@ def _write_content(entry: Entry, content: dict, topics: dict[str, Topic]) -> Non
         for position, cause in enumerate(content["causes"], start=1)
     )
     for cause, cause_content in zip(causes, content["causes"]):
-        _create_steps(cause, cause_content["steps"])
+        create_steps(cause, cause_content["steps"])
     Resource.objects.bulk_create(
         Resource(entry=entry, position=position, title=r["title"], url=r["url"])
         for position, r in enumerate(content["resources"], start=1)

@@ -19,7 +19,7 @@ class Command(BaseCommand):
             help="Also replace entries that curators changed since they were imported.",
         )
 
-    def handle(self, *files, overwrite_curated=False, **options):
+    def handle(self, *args, files, overwrite_curated=False, **options):
         for name in files:
             path = Path(name)
             if not path.is_file():

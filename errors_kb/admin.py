@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.db import models, transaction
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from errors_kb.importing import create_steps, steps_to_dicts
+from errors_kb.models import Cause, Entry, EntryStatus, Resource, Step, Topic, Vendor
+from errors_kb.steps_text import steps_to_text, text_to_steps
+
+
+class CauseForm(forms.ModelForm):
+    steps_text = forms.CharField(
+        label="How to fix",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 90, "class": "vLargeTextField"}),
+        help_text="One step a line, in order. Indent a line (4 spaces) to make it a sub-step of the line above.",
+    )
+
+    class Meta:
+        model = Cause
+        fields = ["position", "meaning", "note"]
+        widgets = {
+            "meaning": forms.Textarea(attrs={"rows": 3, "cols": 90}),
+            "note": forms.Textarea(attrs={"rows": 2, "cols": 90}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            top_steps = self.instance.steps.filter(parent__isnull=True).prefetch_related("children__children")
+            self.fields["steps_text"].initial = steps_to_text(steps_to_dicts(top_steps))
+
+    def save(self, commit: bool = True) -> Cause:
+        cause = super().save(commit=commit)
+        if commit and "steps_text" in self.changed_data:
+            with transaction.atomic():
+                cause.steps.all().delete()
+                create_steps(cause, text_to_steps(self.cleaned_data["steps_text"]))
+        return cause
+
+
+class CauseInline(admin.StackedInline):
+    model = Cause
+    form = CauseForm
+    extra = 0
+    fields = ["position", "meaning", "steps_text", "note"]
+
+
+class ResourceInline(admin.TabularInline):
+    model = Resource
+    extra = 0
+    fields = ["position", "title", "url"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+class StepInline(admin.TabularInline):
+    model = Step
+    extra = 0
+    fields = ["position", "parent", "text"]
+    raw_id_fields = ["parent"]
+
+
+@admin.register(Vendor)
+class VendorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "entry_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(entry_total=Count("entries"))
+
+    @admin.display(description="Entries", ordering="entry_total")
+    def entry_count(self, vendor: Vendor) -> int:
+        return vendor.entry_total
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ["title", "vendor", "http_status", "blocks_sync", "status", "updated_at"]
+    list_filter = ["status", "vendor", "topics", "blocks_sync", "source", "http_status"]
+    list_select_related = ["vendor"]
+    search_fields = ["title", "message", "error_code"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["topics"]
+    inlines = [CauseInline, ResourceInline]
+    readonly_fields = ["created_at", "updated_at"]
+    actions = ["publish", "unpublish"]
+    fieldsets = [
+        (None, {"fields": ["vendor", "title", "slug", "message", "variants", "status"]}),
+        ("Classification", {"fields": ["http_status", "error_code", "blocks_sync", "topics", "source"]}),
+        ("Curator notes", {"fields": ["notes", "created_at", "updated_at"]}),
+    ]
+
+    @admin.action(description="Publish the selected entries")
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = queryset.update(status=EntryStatus.PUBLISHED)
+        self.message_user(request, f"{count} entries published.")
+
+    @admin.action(description="Move the selected entries back to draft")
+    def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = queryset.update(status=EntryStatus.DRAFT)
+        self.message_user(request, f"{count} entries moved to draft.")
+
+
+@admin.register(Cause)
+class CauseAdmin(admin.ModelAdmin):
+    list_display = ["entry", "position", "meaning"]
+    list_select_related = ["entry__vendor"]
+    search_fields = ["meaning", "entry__title"]
+    list_filter = ["entry__vendor"]
+    autocomplete_fields = ["entry"]
+    inlines = [StepInline]
