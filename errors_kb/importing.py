@@ -21,6 +21,7 @@ from errors_kb.models import (
     Entry,
     EntryStatus,
     Resource,
+    SearchToken,
     SourceDocument,
     Step,
     Topic,
@@ -477,4 +478,5 @@ def import_data(data: Any, *, overwrite_curated: bool = False) -> ImportReport:
         entry.save(update_fields=[*fields, "updated_at"])
         _write_content(entry, content, topics)
         report.entries_updated += 1
+    SearchToken.objects.refresh()
     return report

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
+from django.contrib.postgres.indexes import GinIndex
+from django.db import connection, models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 
@@ -136,6 +137,8 @@ class Entry(models.Model):
     source = models.CharField(max_length=60, choices=SourceDocument.choices, default=SourceDocument.CURATOR)
     status = models.CharField(max_length=20, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
     topics = models.ManyToManyField(Topic, related_name="entries", blank=True)
+    # Distinct fixed words of the title, message and variants: what retrieval matches on.
+    search_tokens = ArrayField(models.CharField(max_length=100), default=list, blank=True, editable=False)
     # Fingerprint of the content as last imported; a different current fingerprint
     # means a curator edited the entry since, and imports leave it alone.
     imported_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
@@ -158,6 +161,7 @@ class Entry(models.Model):
         indexes = [
             models.Index(fields=["status", "vendor"], name="entry_status_vendor_idx"),
             models.Index(fields=["http_status"], name="entry_http_status_idx"),
+            GinIndex(fields=["search_tokens"], name="entry_search_tokens_gin"),
         ]
 
     def __str__(self) -> str:
@@ -165,6 +169,15 @@ class Entry(models.Model):
 
     def natural_key(self) -> tuple[str, str, str]:
         return (self.vendor.slug, self.title, self.message)
+
+    def save(self, *args, **kwargs) -> None:
+        from errors_kb.matching.index import entry_search_tokens
+
+        self.search_tokens = entry_search_tokens(self.title, self.message, self.variants)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "message", "variants"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_tokens"}
+        super().save(*args, **kwargs)
 
     natural_key.dependencies = ["errors_kb.vendor", "errors_kb.topic"]
 
@@ -240,3 +253,35 @@ class Resource(models.Model):
         return (*self.entry.natural_key(), self.position)
 
     natural_key.dependencies = ["errors_kb.entry"]
+
+
+class SearchTokenQuerySet(models.QuerySet):
+    def refresh(self) -> None:
+        """Recount how many published entries hold each word; retrieval weighs words by it."""
+        table = self.model._meta.db_table
+        entries = Entry._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table}")
+            cursor.execute(
+                f"INSERT INTO {table} (token, entry_count) "
+                f"SELECT token, count(*) FROM {entries}, unnest(search_tokens) AS token "
+                "WHERE status = %s GROUP BY token",
+                [EntryStatus.PUBLISHED],
+            )
+            cursor.execute(f"ANALYZE {entries}")
+
+
+class SearchToken(models.Model):
+    """Document frequency of each word of the published templates."""
+
+    token = models.CharField(max_length=100)
+    entry_count = models.PositiveIntegerField()
+
+    objects = SearchTokenQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token"], name="searchtoken_unique_token")]
+        indexes = [GinIndex(fields=["token"], name="searchtoken_token_trgm", opclasses=["gin_trgm_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.token} ({self.entry_count})"

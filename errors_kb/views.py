@@ -1,15 +1,143 @@
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from errors_kb.matching.templates import display_parts
+from errors_kb.models import Entry, Vendor
+from errors_kb.search import SearchInputError, SearchOutcome, search
+
+
+def _raw_query_is_utf8(request: HttpRequest, name: str) -> bool:
+    """Django replaces undecodable bytes silently; the search says so instead."""
+    for pair in request.META.get("QUERY_STRING", "").split("&"):
+        key, _, value = pair.partition("=")
+        if key == name:
+            try:
+                unquote_to_bytes(value.replace("+", " ")).decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+    return True
+
+
+def _run_search(request: HttpRequest, limit: int = 10) -> SearchOutcome:
+    if not _raw_query_is_utf8(request, "q"):
+        raise SearchInputError("The text could not be decoded as UTF-8; paste it as plain text.")
+    return search(request.GET.get("q"), request.GET.get("vendor"), max_chars=settings.SEARCH_MAX_CHARS, limit=limit)
+
+
+def _result_json(ranked) -> dict:
+    c = ranked.candidate
+    return {
+        "id": c.id,
+        "url": f"/vendors/{c.vendor_slug}/{c.slug}/",
+        "vendor": c.vendor_name,
+        "vendor_slug": c.vendor_slug,
+        "title": c.title,
+        "message": c.message,
+        "score": ranked.score,
+        "match": ranked.kind,
+        "params": ranked.match.params,
+    }
+
+
+@require_GET
+def api_search(request: HttpRequest) -> JsonResponse:
+    raw_limit = request.GET.get("limit", "10")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 50:
+        return JsonResponse({"error": "limit must be a whole number from 1 to 50."}, status=400)
+    try:
+        outcome = _run_search(request, limit=int(raw_limit))
+    except SearchInputError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    ranking = outcome.ranking
+    return JsonResponse(
+        {
+            "query": outcome.query,
+            "vendor": outcome.vendor.slug if outcome.vendor else None,
+            "detected_vendor": outcome.detected_vendor.slug if outcome.detected_vendor else None,
+            "confident": ranking.confident,
+            "shared_by": ranking.shared_vendors,
+            "results": [_result_json(r) for r in ranking.results],
+        }
+    )
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "errors_kb/home.html", {"search_available": False})
+    vendors = list(Vendor.objects.filter(kind="sis").order_by("name")) + list(
+        Vendor.objects.exclude(kind="sis").order_by("name")
+    )
+    context: dict = {
+        "nav": "search",
+        "vendors": vendors,
+        "max_chars": settings.SEARCH_MAX_CHARS,
+        "vendor_slug": request.GET.get("vendor", ""),
+        "search_available": True,
+    }
+    if "q" not in request.GET:
+        return render(request, "errors_kb/home.html", context)
+    context["query"] = request.GET.get("q", "")
+    try:
+        outcome = _run_search(request)
+    except SearchInputError as error:
+        context["error"] = str(error)
+        return render(request, "errors_kb/home.html", context, status=400)
+    ranking = outcome.ranking
+    best = None
+    if ranking.results:
+        top = ranking.results[0]
+        best = Entry.objects.with_details().get(pk=top.candidate.id)
+        best.params = top.match.params
+        best.match_kind = top.kind
+        best.score = top.score
+    shared = [v for v in vendors if v.slug in ranking.shared_vendors]
+    context.update(
+        outcome=outcome,
+        ranking=ranking,
+        best=best,
+        others=ranking.results[1:] if ranking.confident else ranking.results,
+        shared_vendors=shared,
+        vendor_slug=request.GET.get("vendor", "") or "",
+    )
+    return render(request, "errors_kb/home.html", context)
+
+
+@require_GET
+def vendor_list(request: HttpRequest) -> HttpResponse:
+    vendors = Vendor.objects.with_entry_counts().order_by("kind", "name")
+    return render(request, "errors_kb/vendor_list.html", {"vendors": vendors, "nav": "vendors"})
+
+
+@require_GET
+def vendor_detail(request: HttpRequest, vendor_slug: str) -> HttpResponse:
+    vendor = get_object_or_404(Vendor, slug=vendor_slug)
+    entries = Entry.objects.published().for_vendor(vendor).with_listing().order_by("title")
+    return render(request, "errors_kb/vendor_detail.html", {"vendor": vendor, "entries": entries, "nav": "vendors"})
+
+
+@require_GET
+def entry_detail(request: HttpRequest, vendor_slug: str, entry_slug: str) -> HttpResponse:
+    entry = get_object_or_404(Entry.objects.published().with_details(), vendor__slug=vendor_slug, slug=entry_slug)
+    related = (
+        Entry.objects.published()
+        .filter(topics__in=entry.topics.all())
+        .exclude(vendor=entry.vendor)
+        .select_related("vendor")
+        .distinct()
+        .order_by("vendor__name", "title")
+    )
+    return render(
+        request,
+        "errors_kb/entry_detail.html",
+        {"entry": entry, "message_parts": display_parts(entry.message), "related": related, "nav": "vendors"},
+    )
 
 
 @never_cache

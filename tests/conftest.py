@@ -14,15 +14,33 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the dictionary once into the test database; `db` tests roll back over it."""
+    with django_db_blocker.unblock():
+        call_command("load_dictionary", verbosity=0)
+
+
 @pytest.fixture
 def dictionary(db):
-    """The whole dictionary, loaded from fixtures/ as `make run` loads it."""
-    call_command("load_dictionary", verbosity=0)
+    """The whole dictionary, as `make run` loads it from fixtures/."""
+
+
+@pytest.fixture
+def empty_db(db):
+    """No entries, vendors or topics (inside the test's transaction)."""
+    from errors_kb.models import Entry, SearchToken, Topic, Vendor
+
+    Entry.objects.all().delete()
+    Vendor.objects.all().delete()
+    Topic.objects.all().delete()
+    SearchToken.objects.all().delete()
 
 
 @pytest.fixture
 def live_dictionary(transactional_db):
-    call_command("load_dictionary", verbosity=0)
+    """Transactional tests empty the tables when they end, so each loads its own copy."""
+    call_command("load_dictionary", "--force", verbosity=0)
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,7 @@ def import_file(path, *args):
     return out.getvalue()
 
 
-def test_it_imports_an_entry_with_causes_and_ordered_nested_steps(db, tmp_path):
+def test_it_imports_an_entry_with_causes_and_ordered_nested_steps(empty_db, tmp_path):
     output = import_file(write(tmp_path, GOOD))
     assert "entries: 1 created" in output
     entry = Entry.objects.get()
@@ -64,7 +64,7 @@ def test_it_imports_an_entry_with_causes_and_ordered_nested_steps(db, tmp_path):
     assert list(nested) == ["Open Categories.", "Compare names."]
 
 
-def test_it_changes_nothing_when_imported_twice(db, tmp_path):
+def test_it_changes_nothing_when_imported_twice(empty_db, tmp_path):
     path = write(tmp_path, GOOD)
     import_file(path)
     before = list(Step.objects.values_list("id", "text"))
@@ -73,7 +73,7 @@ def test_it_changes_nothing_when_imported_twice(db, tmp_path):
     assert list(Step.objects.values_list("id", "text")) == before
 
 
-def test_it_updates_an_entry_whose_source_changed(db, tmp_path):
+def test_it_updates_an_entry_whose_source_changed(empty_db, tmp_path):
     import_file(write(tmp_path, GOOD))
     changed = json.loads(json.dumps(GOOD))
     changed["entries"][0]["causes"][0]["steps"].append("Tell the teacher.")
@@ -82,7 +82,7 @@ def test_it_updates_an_entry_whose_source_changed(db, tmp_path):
     assert Cause.objects.get().steps.filter(parent=None).count() == 4
 
 
-def test_it_keeps_what_a_curator_changed(db, tmp_path):
+def test_it_keeps_what_a_curator_changed(empty_db, tmp_path):
     import_file(write(tmp_path, GOOD))
     step = Step.objects.get(text="In Canvas, re-sync grades to Skyward.")
     step.text = "In Canvas, click Sync to SIS again."
@@ -97,7 +97,7 @@ def test_it_keeps_what_a_curator_changed(db, tmp_path):
     assert Cause.objects.get().meaning == "Reworded upstream."
 
 
-def test_it_round_trips_through_export(db, tmp_path):
+def test_it_round_trips_through_export(empty_db, tmp_path):
     import_file(write(tmp_path, GOOD))
     exported = tmp_path / "export.json"
     call_command("export_entries", "--output", str(exported))
@@ -128,7 +128,7 @@ def bad(mutate):
         ("[]", "must hold a JSON object"),
     ],
 )
-def test_it_rejects_a_bad_file_and_changes_nothing(db, tmp_path, data, complaint):
+def test_it_rejects_a_bad_file_and_changes_nothing(empty_db, tmp_path, data, complaint):
     import_file(write(tmp_path, GOOD))
     snapshot = export_data()
     good_second = json.loads(json.dumps(GOOD))
@@ -142,7 +142,7 @@ def test_it_rejects_a_bad_file_and_changes_nothing(db, tmp_path, data, complaint
     assert export_data() == snapshot
 
 
-def test_it_names_the_record_of_a_bad_entry(db, tmp_path):
+def test_it_names_the_record_of_a_bad_entry(empty_db, tmp_path):
     data = bad(lambda d: d["entries"][0].update(message=""))
     with pytest.raises(CommandError) as error:
         import_file(write(tmp_path, data))
@@ -150,14 +150,14 @@ def test_it_names_the_record_of_a_bad_entry(db, tmp_path):
     assert not Vendor.objects.exists()
 
 
-def test_it_rejects_a_file_that_is_not_utf8(db, tmp_path):
+def test_it_rejects_a_file_that_is_not_utf8(empty_db, tmp_path):
     path = tmp_path / "latin1.json"
     path.write_bytes('{"vendors": [], "entries": [], "x": "caf\xe9"}'.encode("latin-1"))
     with pytest.raises(CommandError, match="not UTF-8"):
         import_file(str(path))
 
 
-def test_it_exits_non_zero_from_the_command_line(db, tmp_path):
+def test_it_exits_non_zero_from_the_command_line(empty_db, tmp_path):
     import subprocess
     import sys
 

@@ -1,0 +1,15 @@
+"""What an entry contributes to retrieval: its templates and their distinct words."""
+
+from __future__ import annotations
+
+from errors_kb.matching.normalize import normalize
+from errors_kb.matching.templates import compile_template
+
+MAX_TOKEN_LENGTH = 100
+
+
+def entry_search_tokens(title: str, message: str, variants: list[str]) -> list[str]:
+    words: set[str] = set(normalize(title).words)
+    for text in [message, *variants]:
+        words.update(compile_template(text).fixed_tokens)
+    return sorted(word for word in words if len(word) <= MAX_TOKEN_LENGTH)

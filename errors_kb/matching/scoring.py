@@ -1,0 +1,211 @@
+"""Score one compiled template against one normalised paste.
+
+Exact: every fixed segment of the template occurs in the paste, in order, with slots of
+bounded size between them. Segments are found with str.find on a space-joined token
+string, which is linear in the paste length; nothing is ever compiled from user text
+or templates into a regular expression.
+
+Fuzzy: for partial, mistyped or reworded pastes, a weighted F-measure of the template's
+fixed words found in the paste (recall) and of the paste's words the template explains
+(precision), where a word within one edit of another counts as found.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from errors_kb.matching.normalize import Normalized
+from errors_kb.matching.templates import Template
+
+MAX_SLOT_TOKENS = 40  # a filled-in slot longer than this is not the same message
+MAX_FIRST_ANCHORS = 8  # occurrences of the first segment tried as a starting point
+MIN_TYPO_LENGTH = 5
+
+Weight = Callable[[str], float]
+
+
+@dataclass
+class Match:
+    exact: bool
+    score: float
+    params: dict[str, str] = field(default_factory=dict)
+    covered: int = 0  # fixed tokens of the template found in order (exact) or at all (fuzzy)
+
+
+class PreparedPaste:
+    """A paste with the lookups every template comparison needs, built once per search."""
+
+    def __init__(self, paste: Normalized):
+        self.paste = paste
+        self.words = paste.words
+        self.joined = " " + " ".join(self.words) + " "
+        # offsets[i]: where token i starts in `joined`; index_at inverts it
+        self.offsets: list[int] = []
+        offset = 1
+        for word in self.words:
+            self.offsets.append(offset)
+            offset += len(word) + 1
+        self.offsets.append(len(self.joined))
+        self.index_at = {offset: i for i, offset in enumerate(self.offsets)}
+        self.vocabulary = set(self.words)
+        self._near: dict[str, str] | None = None
+
+    def near_words(self) -> dict[str, str]:
+        """Deletion neighbourhood of the paste's longer words (one edit away)."""
+        if self._near is None:
+            near: dict[str, str] = {}
+            for word in self.vocabulary:
+                if len(word) >= MIN_TYPO_LENGTH and not word.isdigit():
+                    for i in range(len(word)):
+                        near.setdefault(word[:i] + word[i + 1 :], word)
+                    near.setdefault(word, word)
+            self._near = near
+        return self._near
+
+    def typo_of(self, word: str) -> str | None:
+        """A paste word one edit (insertion, deletion, substitution, transposition) from `word`."""
+        if len(word) < MIN_TYPO_LENGTH or word.isdigit():
+            return None
+        near = self.near_words()
+        if word in near:
+            return near[word]
+        for i in range(len(word)):
+            found = near.get(word[:i] + word[i + 1 :])
+            if found is not None:
+                return found
+        return None
+
+
+def _find_segment(prepared: PreparedPaste, segment: tuple[str, ...], start_char: int) -> int:
+    needle = " " + " ".join(segment) + " "
+    position = prepared.joined.find(needle, start_char)
+    return -1 if position < 0 else prepared.index_at[position + 1]
+
+
+def _slot_value(paste: Normalized, first: int, last: int) -> str:
+    """Text of tokens first..last-1, with the punctuation around it, trimmed of quotes."""
+    if first >= last:
+        return ""
+    tokens = paste.tokens
+    start = tokens[first].start
+    end = tokens[last - 1].end
+    # keep a closing bracket or parenthesis that belongs to the value: "1021.2.004 (ALG 1)"
+    while end < len(paste.display) and paste.display[end] in ")]" and paste.display[start:end].count(
+        "(" if paste.display[end] == ")" else "["
+    ) > paste.display[start:end].count(paste.display[end]):
+        end += 1
+    return paste.display[start:end].strip(" \"'.,;:")
+
+
+def exact_match(template: Template, prepared: PreparedPaste) -> Match | None:
+    if not template.segments:
+        return None
+    words = prepared.words
+    first = template.segments[0]
+    search_from = 0
+    for _ in range(MAX_FIRST_ANCHORS):
+        anchor = _find_segment(prepared, first, search_from)
+        if anchor < 0:
+            return None
+        bounds = [(anchor, anchor + len(first))]
+        cursor = anchor + len(first)
+        ok = True
+        for segment in template.segments[1:]:
+            position = _find_segment(prepared, segment, prepared.offsets[cursor] - 1)
+            if position < 0:
+                return None
+            if position - cursor > MAX_SLOT_TOKENS:
+                ok = False
+                break
+            bounds.append((position, position + len(segment)))
+            cursor = position + len(segment)
+        if ok:
+            return Match(
+                exact=True,
+                score=1.0,
+                params=_params(template, prepared.paste, bounds, len(words)),
+                covered=len(template.fixed_tokens),
+            )
+        search_from = prepared.offsets[anchor + 1] - 1
+    return None
+
+
+def _params(template: Template, paste: Normalized, bounds: list[tuple[int, int]], total: int) -> dict[str, str]:
+    params: dict[str, str] = {}
+    gaps = [(max(0, bounds[0][0] - MAX_SLOT_TOKENS), bounds[0][0])]
+    gaps += [(bounds[i][1], bounds[i + 1][0]) for i in range(len(bounds) - 1)]
+    gaps.append((bounds[-1][1], min(total, bounds[-1][1] + 12)))
+    for name, (first, last) in zip(template.slot_names, gaps):
+        if not name:
+            continue
+        value = _slot_value(paste, first, last)
+        if first == gaps[0][0] and name == template.slot_names[0]:
+            value = value.split(" - ")[-1] if " - " in value else value
+        if not value:
+            continue
+        key, number = name, 2
+        while key in params:
+            key = f"{name}_{number}"
+            number += 1
+        params[key] = value[:200]
+    return params
+
+
+def fuzzy_match(template: Template, prepared: PreparedPaste, weight: Weight) -> Match:
+    fixed = template.fixed_tokens
+    if not fixed or not prepared.words:
+        return Match(exact=False, score=0.0)
+    found_weight = total_weight = 0.0
+    explained: set[str] = set()
+    covered = 0
+    for word in set(fixed):
+        w = weight(word)
+        total_weight += w
+        if word in prepared.vocabulary:
+            found_weight += w
+            explained.add(word)
+            covered += 1
+        else:
+            typo = prepared.typo_of(word)
+            if typo is not None:
+                found_weight += 0.8 * w
+                explained.add(typo)
+                covered += 1
+    if found_weight == 0:
+        return Match(exact=False, score=0.0)
+    recall = found_weight / total_weight
+    paste_weight = sum(weight(word) for word in _content_words(prepared.vocabulary))
+    explained_weight = sum(weight(word) for word in _content_words(explained))
+    precision = explained_weight / paste_weight if paste_weight else 0.0
+    # Recall counts more: a paste with a sentence of its own around the message is common.
+    beta2 = 1.5
+    score = (1 + beta2) * precision * recall / (beta2 * precision + recall) if precision + recall else 0.0
+    order = _order_bonus(fixed, prepared.words)
+    return Match(exact=False, score=min(0.95, score * (0.85 + 0.15 * order)), covered=covered)
+
+
+def _content_words(words: Iterable[str]) -> Iterable[str]:
+    """Words that carry meaning: no bare numbers or long hex ids, which are slot values."""
+    for word in words:
+        if word.isdigit() or (len(word) >= 8 and all(c in "0123456789abcdef" for c in word)):
+            continue
+        yield word
+
+
+def _order_bonus(fixed: tuple[str, ...], words: list[str]) -> float:
+    """Share of consecutive fixed-word pairs that also follow each other in the paste."""
+    if len(fixed) < 2:
+        return 1.0
+    pairs = set(zip(words, words[1:]))
+    hits = sum(1 for pair in zip(fixed, fixed[1:]) if pair in pairs)
+    return hits / (len(fixed) - 1)
+
+
+def idf_weight(document_frequency: Callable[[str], int], total_documents: int) -> Weight:
+    def weight(word: str) -> float:
+        df = document_frequency(word)
+        return math.log((total_documents + 1) / (df + 0.5)) + 0.1
+
+    return weight

@@ -1,0 +1,161 @@
+"""Paste search: retrieve candidates in PostgreSQL, verify and rank them in Python.
+
+Retrieval weighs each word of the paste by how rare it is among published templates
+(SearchToken), asks the GIN index on Entry.search_tokens for the entries holding the
+rarest ones, and maps words the dictionary does not know to known words by trigram
+similarity (typos). A few dozen candidates then go through the exact/fuzzy matcher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from errors_kb.matching.normalize import Normalized, normalize
+from errors_kb.matching.rank import Candidate, Ranking, VendorNames, detect_vendor, rank
+from errors_kb.matching.scoring import idf_weight
+from errors_kb.models import Entry, EntryStatus, SearchToken, Vendor
+
+MAX_QUERY_WORDS = 16  # rarest words of the paste sent to the index
+MAX_TYPO_WORDS = 12
+CANDIDATES = 40
+MAX_DISTINCT_WORDS = 3000
+
+
+class SearchInputError(ValueError):
+    pass
+
+
+@dataclass
+class SearchOutcome:
+    query: str
+    vendor: Vendor | None  # the vendor filter in force, given or detected
+    detected_vendor: Vendor | None
+    ranking: Ranking
+
+
+def resolve_vendor(value: str | None) -> Vendor | None:
+    """A vendor by slug or name (case-insensitive); None for blank."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    vendors = list(Vendor.objects.all())
+    wanted = value.casefold()
+    for vendor in vendors:
+        if wanted in {vendor.slug, vendor.name.casefold(), *(a.casefold() for a in vendor.aliases)}:
+            return vendor
+    raise SearchInputError(f"Unknown vendor {value!r}. Use a slug from /api/vendors.")
+
+
+def _document_frequencies(words: list[str]) -> dict[str, int]:
+    return dict(SearchToken.objects.filter(token__in=words).values_list("token", "entry_count"))
+
+
+def _typo_corrections(unknown: list[str]) -> dict[str, str]:
+    if not unknown:
+        return {}
+    table = SearchToken._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT ON (q) q, t.token FROM unnest(%s::text[]) AS q "
+            f"JOIN {table} t ON t.token %% q "
+            "ORDER BY q, similarity(t.token, q) DESC, t.entry_count DESC",
+            [unknown],
+        )
+        return dict(cursor.fetchall())
+
+
+def _candidate_ids(words: list[str], weights: dict[str, float], vendor: Vendor | None) -> list[int]:
+    if not words:
+        return []
+    table = Entry._meta.db_table
+    vendor_clause = "AND e.vendor_id = %s" if vendor else ""
+    params: list = [words, [weights[w] for w in words], EntryStatus.PUBLISHED]
+    if vendor:
+        params.append(vendor.id)
+    params.append(CANDIDATES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.id FROM unnest(%s::text[], %s::float8[]) AS q(word, weight) "
+            f"JOIN {table} e ON e.search_tokens @> ARRAY[q.word]::varchar(100)[] "
+            f"WHERE e.status = %s {vendor_clause} "
+            "GROUP BY e.id ORDER BY sum(q.weight) DESC, e.id LIMIT %s",
+            params,
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _candidates(ids: list[int]) -> list[Candidate]:
+    rows = (
+        Entry.objects.filter(id__in=ids)
+        .values_list("id", "vendor__slug", "vendor__name", "title", "slug", "message", "variants")
+    )
+    return [Candidate(*row[:6], variants=tuple(row[6])) for row in rows]
+
+
+def _vendor_names() -> tuple[list[Vendor], list[VendorNames]]:
+    vendors = list(Vendor.objects.all())
+    return vendors, [VendorNames(v.slug, (v.name, *v.aliases)) for v in vendors]
+
+
+def search(text: str, vendor_value: str | None = None, *, max_chars: int, limit: int = 10) -> SearchOutcome:
+    query = validate_query(text, max_chars)
+    hinted = resolve_vendor(vendor_value)
+    paste = normalize(query, max_chars)
+    vendors, names = _vendor_names()
+    detected_slug = detect_vendor(paste, names)
+    detected = next((v for v in vendors if v.slug == detected_slug), None)
+    ranking = rank_paste(paste, hinted, detected, limit=limit)
+    return SearchOutcome(query=query, vendor=hinted or detected, detected_vendor=detected, ranking=ranking)
+
+
+def rank_paste(paste: Normalized, hinted: Vendor | None, detected: Vendor | None, *, limit: int) -> Ranking:
+    distinct = list(dict.fromkeys(paste.words))[:MAX_DISTINCT_WORDS]
+    frequencies = _document_frequencies(distinct)
+    unknown = [w for w in distinct if w not in frequencies and len(w) >= 5 and w.isalpha()][:MAX_TYPO_WORDS]
+    corrections = _typo_corrections(unknown)
+    if corrections:
+        frequencies.update(_document_frequencies(list(set(corrections.values()))))
+    total = max(1, max(frequencies.values(), default=1), _published_count_estimate())
+    weight = idf_weight(lambda w: frequencies.get(w, 0), total)
+    known = [w for w in distinct if w in frequencies] + [c for c in corrections.values() if c not in distinct]
+    rarest = sorted(set(known), key=lambda w: (frequencies[w], w))[:MAX_QUERY_WORDS]
+    weights = {w: weight(w) for w in rarest}
+    ids = _candidate_ids(rarest, weights, None)
+    if hinted:
+        ids += [i for i in _candidate_ids(rarest, weights, hinted) if i not in ids]
+    candidates = _candidates(ids)
+    return rank(
+        candidates,
+        paste,
+        weight,
+        vendor_hint=hinted.slug if hinted else None,
+        detected_vendor=detected.slug if detected else None,
+        limit=limit,
+    )
+
+
+def _published_count_estimate() -> int:
+    """Entries, from the planner's statistics (SearchToken.refresh analyses the table),
+    so a search does not count(*) a large table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT GREATEST(reltuples::bigint, 0) FROM pg_class WHERE oid = %s::regclass",
+            [Entry._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] else 1
+
+
+def validate_query(text: str | None, max_chars: int) -> str:
+    if text is None or not text.strip():
+        raise SearchInputError("Paste an error message to search for.")
+    if "\x00" in text:
+        raise SearchInputError("The text contains NUL bytes; paste the error message as plain text.")
+    if len(text) > max_chars:
+        raise SearchInputError(
+            f"The text is {len(text):,} characters long; the search reads at most {max_chars:,}. "
+            "Paste just the error message."
+        )
+    return text.strip()
