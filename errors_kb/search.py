@@ -33,19 +33,16 @@ class SearchOutcome:
     vendor: Vendor | None  # the vendor filter in force, given or detected
     detected_vendor: Vendor | None
     ranking: Ranking
+    warnings: list[str]
 
 
-def resolve_vendor(value: str | None) -> Vendor | None:
-    """A vendor by slug or name (case-insensitive); None for blank."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    vendors = list(Vendor.objects.all())
-    wanted = value.casefold()
-    for vendor in vendors:
+def resolve_vendor(value: str | None, vendors: list[Vendor]) -> Vendor | None:
+    """A vendor by slug, name or alias (case-insensitive); None for blank or unknown."""
+    wanted = (value or "").strip().casefold()
+    for vendor in vendors if wanted else []:
         if wanted in {vendor.slug, vendor.name.casefold(), *(a.casefold() for a in vendor.aliases)}:
             return vendor
-    raise SearchInputError(f"Unknown vendor {value!r}. Use a slug from /api/vendors.")
+    return None
 
 
 def _document_frequencies(words: list[str]) -> dict[str, int]:
@@ -101,13 +98,18 @@ def _vendor_names() -> tuple[list[Vendor], list[VendorNames]]:
 
 def search(text: str, vendor_value: str | None = None, *, max_chars: int, limit: int = 10) -> SearchOutcome:
     query = validate_query(text, max_chars)
-    hinted = resolve_vendor(vendor_value)
     paste = normalize(query, max_chars)
     vendors, names = _vendor_names()
+    hinted = resolve_vendor(vendor_value, vendors)
+    warnings = []
+    if vendor_value and vendor_value.strip() and hinted is None:
+        warnings.append(f"Unknown vendor {vendor_value.strip()[:100]!r}: searched every vendor instead.")
     detected_slug = detect_vendor(paste, names)
     detected = next((v for v in vendors if v.slug == detected_slug), None)
     ranking = rank_paste(paste, hinted, detected, limit=limit)
-    return SearchOutcome(query=query, vendor=hinted or detected, detected_vendor=detected, ranking=ranking)
+    return SearchOutcome(
+        query=query, vendor=hinted or detected, detected_vendor=detected, ranking=ranking, warnings=warnings
+    )
 
 
 def rank_paste(paste: Normalized, hinted: Vendor | None, detected: Vendor | None, *, limit: int) -> Ranking:

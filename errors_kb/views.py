@@ -64,6 +64,7 @@ def api_search(request: HttpRequest) -> JsonResponse:
             "detected_vendor": outcome.detected_vendor.slug if outcome.detected_vendor else None,
             "confident": ranking.confident,
             "shared_by": ranking.shared_vendors,
+            "warnings": outcome.warnings,
             "results": [_result_json(r) for r in ranking.results],
         }
     )

@@ -46,10 +46,13 @@ def test_it_accepts_a_vendor_by_name_or_slug(client):
         assert body["vendor"] == "skyward"
 
 
-def test_it_rejects_an_unknown_vendor(client):
-    response = client.get("/api/search", {"q": "Internal Server Error", "vendor": "blackbaud"})
-    assert response.status_code == 400
-    assert "Unknown vendor" in response.json()["error"]
+def test_it_searches_every_vendor_when_the_hint_is_unknown(client):
+    response = client.get("/api/search", {"q": SKYWARD_PASTE, "vendor": "blackbaud"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["warnings"] == ["Unknown vendor 'blackbaud': searched every vendor instead."]
+    assert body["vendor"] == "skyward"
+    assert body["results"][0]["vendor_slug"] == "skyward"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from errors_kb.matching.normalize import clean, tokenize
 
-_PLACEHOLDER = re.compile(
+PLACEHOLDER = re.compile(
     r"""
       \[(?P<bracket>[xX#\d.\s()\-/:]*[xX#][xX#\d.\s()\-/:]*|[A-Za-z][A-Za-z ]{0,40})\]
     | <(?P<angle>[A-Za-z][A-Za-z ]{0,40})>
@@ -64,7 +64,7 @@ class Template:
         return bool(self.slot_names[-1])
 
 
-def _slot_name(match: re.Match, preceding_text: str) -> str:
+def slot_name(match: re.Match, preceding_text: str) -> str:
     label = (match.group("bracket") or match.group("angle") or match.group("paren") or "").strip().lower()
     if label in _DESCRIPTIVE_NAMES:
         return _DESCRIPTIVE_NAMES[label]
@@ -89,12 +89,12 @@ def compile_template(message: str) -> Template:
     pieces: list[str] = []
     names: list[str] = [""]
     cursor = 0
-    for match in _PLACEHOLDER.finditer(text):
+    for match in PLACEHOLDER.finditer(text):
         literal = text[cursor : match.start()]
         # A placeholder glued to a word ("s[xxxx]" for "s1234") swallows that word.
         literal = re.sub(r"\w+$", "", literal)
         pieces.append(literal)
-        names.append(_slot_name(match, text[: match.start()]))
+        names.append(slot_name(match, text[: match.start()]))
         cursor = match.end()
     pieces.append(text[cursor:])
 
@@ -124,7 +124,7 @@ def display_parts(message: str) -> list[tuple[str, bool]]:
     """The message as (text, is_slot) runs, for marking variable parts on a page."""
     parts: list[tuple[str, bool]] = []
     cursor = 0
-    for match in _PLACEHOLDER.finditer(message):
+    for match in PLACEHOLDER.finditer(message):
         if match.start() > cursor:
             parts.append((message[cursor : match.start()], False))
         parts.append((match.group(), True))
