@@ -61,8 +61,7 @@ setup: db
 run: setup
 	@$(PY) -m portal.portcheck $(PORT)
 	@echo "Serving the portal at http://127.0.0.1:$(PORT) (Ctrl-C stops it; 'make stop' stops the database)"
-	exec $(VENV)/bin/gunicorn portal.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
-	  --access-logfile - --forwarded-allow-ips 127.0.0.1
+	PORT=$(PORT) WORKERS=$(WORKERS) exec $(VENV)/bin/gunicorn -c portal/gunicorn.conf.py portal.wsgi
 
 dev: setup
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)

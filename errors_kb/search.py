@@ -18,7 +18,12 @@ from errors_kb.matching.scoring import idf_weight
 from errors_kb.models import Entry, EntryStatus, SearchToken, Vendor
 
 MAX_QUERY_WORDS = 16  # rarest words of the paste sent to the index
+# Entries the index may hand to the ranking query: words are added rarest first until
+# their entry counts reach this budget, which bounds the query's cost at any size.
+ROW_BUDGET = 2000
+ALL_COMMON_WORDS = 3  # when even the rarest word is over budget: entries holding all of these
 MAX_TYPO_WORDS = 12
+TYPO_MAX_DISTINCT_WORDS = 60  # long pastes carry enough right words; typos matter in short ones
 CANDIDATES = 40
 MAX_DISTINCT_WORDS = 3000
 
@@ -61,6 +66,27 @@ def _typo_corrections(unknown: list[str]) -> dict[str, str]:
             [unknown],
         )
         return dict(cursor.fetchall())
+
+
+def _query_words(known: list[str], frequencies: dict[str, int]) -> tuple[list[str], bool]:
+    """The rarest words within the row budget, and whether entries must hold all of them."""
+    chosen: list[str] = []
+    rows = 0
+    for word in sorted(set(known), key=lambda w: (frequencies[w], w)):
+        if chosen and (rows + frequencies[word] > ROW_BUDGET or len(chosen) == MAX_QUERY_WORDS):
+            break
+        chosen.append(word)
+        rows += frequencies[word]
+    if rows > ROW_BUDGET:
+        return sorted(set(known), key=lambda w: (frequencies[w], w))[:ALL_COMMON_WORDS], True
+    return chosen, False
+
+
+def _candidates_holding_all(words: list[str], vendor: Vendor | None) -> list[int]:
+    entries = Entry.objects.published().filter(search_tokens__contains=words)
+    if vendor:
+        entries = entries.filter(vendor=vendor)
+    return list(entries.values_list("id", flat=True)[:CANDIDATES])
 
 
 def _candidate_ids(words: list[str], weights: dict[str, float], vendor: Vendor | None) -> list[int]:
@@ -116,17 +142,22 @@ def rank_paste(paste: Normalized, hinted: Vendor | None, detected: Vendor | None
     distinct = list(dict.fromkeys(paste.words))[:MAX_DISTINCT_WORDS]
     frequencies = _document_frequencies(distinct)
     unknown = [w for w in distinct if w not in frequencies and len(w) >= 5 and w.isalpha()][:MAX_TYPO_WORDS]
-    corrections = _typo_corrections(unknown)
+    corrections = _typo_corrections(unknown) if len(distinct) <= TYPO_MAX_DISTINCT_WORDS else {}
     if corrections:
         frequencies.update(_document_frequencies(list(set(corrections.values()))))
     total = max(1, max(frequencies.values(), default=1), _published_count_estimate())
     weight = idf_weight(lambda w: frequencies.get(w, 0), total)
     known = [w for w in distinct if w in frequencies] + [c for c in corrections.values() if c not in distinct]
-    rarest = sorted(set(known), key=lambda w: (frequencies[w], w))[:MAX_QUERY_WORDS]
-    weights = {w: weight(w) for w in rarest}
-    ids = _candidate_ids(rarest, weights, None)
-    if hinted:
-        ids += [i for i in _candidate_ids(rarest, weights, hinted) if i not in ids]
+    words, all_required = _query_words(known, frequencies)
+    if all_required:
+        ids = _candidates_holding_all(words, None)
+        if hinted:
+            ids += [i for i in _candidates_holding_all(words, hinted) if i not in ids]
+    else:
+        weights = {w: weight(w) for w in words}
+        ids = _candidate_ids(words, weights, None)
+        if hinted:
+            ids += [i for i in _candidate_ids(words, weights, hinted) if i not in ids]
     candidates = _candidates(ids)
     return rank(
         candidates,

@@ -28,13 +28,14 @@ def database_url(settings_dict: dict) -> str:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str]):
+def gunicorn(env: dict[str, str], log_path: Path | None = None):
     port = free_port()
+    log = open(log_path, "wb") if log_path else subprocess.PIPE
     process = subprocess.Popen(
-        [str(GUNICORN), "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [str(GUNICORN), "-c", "portal/gunicorn.conf.py", "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
         cwd=PROJECT_DIR,
         env={**os.environ, **env},
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -46,12 +47,14 @@ def gunicorn(env: dict[str, str]):
                 break
             except (urllib.error.URLError, ConnectionError):
                 if process.poll() is not None:
-                    raise RuntimeError(process.stdout.read().decode())
+                    raise RuntimeError(f"gunicorn exited with {process.returncode}")
                 time.sleep(0.1)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=10)
+        if log_path:
+            log.close()
 
 
 def get(url: str) -> tuple[int, bytes]:

@@ -32,3 +32,22 @@ def test_it_answers_503_when_the_database_is_down(tmp_path):
 
 def test_it_refuses_writes(client, db):
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_serves_a_long_paste_and_keeps_it_out_of_the_access_log(tmp_path):
+    from urllib.parse import quote
+
+    from django.core.management import call_command
+
+    call_command("load_dictionary", "--force", verbosity=0)
+    paste = "Student Jane Roe 12345 " + "Gradebook number does not match. " * 550
+    assert len(paste) <= 20_000
+    log = tmp_path / "gunicorn.log"
+    with gunicorn({"DATABASE_URL": database_url(connection.settings_dict)}, log_path=log) as base:
+        status, body = get(base + "/api/search?q=" + quote(paste))
+    assert status == 200, body[:200]
+    assert json.loads(body)["results"][0]["title"] == "Gradebook Number Does Not Match"
+    access_log = log.read_text()
+    assert '"GET /api/search" 200' in access_log
+    assert "Jane" not in access_log and "12345" not in access_log

@@ -51,6 +51,12 @@ class PreparedPaste:
         self.index_at = {offset: i for i, offset in enumerate(self.offsets)}
         self.vocabulary = set(self.words)
         self._near: dict[str, str] | None = None
+        self._content_weight: tuple[Weight, float] | None = None
+
+    def content_weight(self, weight: Weight) -> float:
+        if self._content_weight is None or self._content_weight[0] is not weight:
+            self._content_weight = (weight, sum(weight(word) for word in _content_words(self.vocabulary)))
+        return self._content_weight[1]
 
     def near_words(self) -> dict[str, str]:
         """Deletion neighbourhood of the paste's longer words (one edit away)."""
@@ -176,7 +182,7 @@ def fuzzy_match(template: Template, prepared: PreparedPaste, weight: Weight) -> 
     if found_weight == 0:
         return Match(exact=False, score=0.0)
     recall = found_weight / total_weight
-    paste_weight = sum(weight(word) for word in _content_words(prepared.vocabulary))
+    paste_weight = prepared.content_weight(weight)
     explained_weight = sum(weight(word) for word in _content_words(explained))
     precision = explained_weight / paste_weight if paste_weight else 0.0
     # Recall counts more: a paste with a sentence of its own around the message is common.

@@ -1,0 +1,241 @@
+"""Every message of the five source documents is in the loaded dictionary, with its
+causes and every fix step. The documents are parsed here independently of fixtures/."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pytest
+
+from errors_kb.importing import export_data
+from tests.conftest import SHARED
+
+SEEDS = SHARED / "seeds"
+DICTIONARY_VENDORS = {
+    "Aeries": "aeries",
+    "Aspen": "aspen",
+    "Focus": "focus",
+    "Infinite Campus": "infinite-campus",
+    "Pinnacle": "pinnacle",
+    "PowerSchool-PowerTeacher Pro": "powerschool",
+    "ProgressBook": "progressbook",
+    "Q-SIS": "q-sis",
+    "Sapphire": "sapphire",
+    "Skyward": "skyward",
+    "Synergy": "synergy",
+}
+_STEP = re.compile(r"^(?P<indent>\s*)(?P<number>\d+)\.\s+(?P<text>.*)$")
+
+
+def norm(text: str) -> str:
+    """Whitespace (including no-break spaces) collapsed; nothing else changed."""
+    return " ".join(text.split())
+
+
+@dataclass
+class SourceBlock:
+    vendor: str
+    title: str
+    line: int
+    message_lines: list[str]
+    meanings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)  # every step, sub-steps included, in order
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip()
+
+
+def parse_dictionary() -> list[SourceBlock]:
+    lines = (SEEDS / "canvas-sis-error-code-dictionary.txt").read_text(encoding="utf-8").splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip() == "Error Message"]
+    headings = {i: line.strip().removesuffix(" Grade Passback Error Codes") for i, line in enumerate(lines)
+                if line.strip().endswith("Grade Passback Error Codes") and line.strip() != "SIS Error Code Dictionary"}
+    blocks: list[SourceBlock] = []
+    for number, start in enumerate(starts):
+        vendor = headings[max(i for i in headings if i < start)]
+        previous = start - 1
+        while _is_blank(lines[previous]):
+            previous -= 1
+        title = lines[previous].strip()
+        if _STEP.match(lines[previous]) or title.endswith("."):
+            title = blocks[-1].title  # a second message under the same heading
+        end_of_message = next(i for i in range(start, len(lines)) if lines[i].strip() == "What it means")
+        body_start = next(i for i in range(end_of_message, len(lines)) if lines[i].strip() == "Resources") + 1
+        body_end = starts[number + 1] if number + 1 < len(starts) else len(lines)
+        next_heading = min((i for i in headings if i > start), default=len(lines))
+        body_end = min(body_end, next_heading)
+        if number + 1 < len(starts) and body_end == starts[number + 1]:
+            # stop before the next block's title line
+            body_end -= 1
+            while body_end > body_start and _is_blank(lines[body_end]):
+                body_end -= 1
+        block = SourceBlock(vendor, title, start + 1, [norm(l) for l in lines[start + 1 : end_of_message] if l.strip()])
+        _parse_body(block, lines[body_start:body_end])
+        blocks.append(block)
+    return blocks
+
+
+def _parse_body(block: SourceBlock, body: list[str]) -> None:
+    last_was_step = False
+    for line in body:
+        if _is_blank(line):
+            last_was_step = False if not line.startswith("  ") else last_was_step
+            continue
+        step = _STEP.match(line)
+        if step:
+            block.steps.append(norm(step.group("text")))
+            last_was_step = True
+        elif last_was_step and line.startswith("    "):
+            block.steps[-1] = norm(block.steps[-1] + " " + line)
+        elif line.strip().startswith("Note:"):
+            block.notes.append(norm(line.strip().removeprefix("Note:")))
+            last_was_step = False
+        elif line.strip() == block.title or norm(line) in block.message_lines:
+            last_was_step = False  # a repeated heading or message inside a duplicated block
+        else:
+            block.meanings.append(norm(line))
+            last_was_step = False
+
+
+def _flat_steps(steps: list) -> list[str]:
+    out = []
+    for step in steps:
+        if isinstance(step, str):
+            out.append(norm(step))
+        else:
+            out.append(norm(step["text"]))
+            out.extend(_flat_steps(step["steps"]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        return export_data()
+
+
+def _entries_for(loaded: dict, vendor_slug: str) -> list[dict]:
+    return [e for e in loaded["entries"] if e["vendor"] == vendor_slug]
+
+
+def _holding(entries: list[dict], block: SourceBlock) -> list[dict]:
+    """Entries whose message (or a variant) holds a line of the block's message."""
+    found = []
+    for entry in entries:
+        texts = [norm(entry["message"]), *(norm(v) for v in entry["variants"])]
+        if any(line in text for line in block.message_lines for text in texts):
+            found.append(entry)
+    return found
+
+
+DICTIONARY_BLOCKS = parse_dictionary()
+
+
+def test_it_reads_all_79_messages_of_the_dictionary():
+    assert len(DICTIONARY_BLOCKS) == 79
+    assert {b.vendor for b in DICTIONARY_BLOCKS} == set(DICTIONARY_VENDORS)
+
+
+@pytest.mark.parametrize("block", DICTIONARY_BLOCKS, ids=lambda b: f"{b.vendor}:{b.line}:{b.title}")
+def test_it_holds_every_dictionary_message_with_its_causes_and_steps(loaded, block):
+    entries = _entries_for(loaded, DICTIONARY_VENDORS[block.vendor])
+    holding = _holding(entries, block)
+    assert holding, f"no entry holds the message at line {block.line}: {block.message_lines[0]!r}"
+    for line in block.message_lines:
+        assert any(line in norm(e["message"]) or any(line in norm(v) for v in e["variants"]) for e in holding), line
+
+    fixture_steps = [s for e in holding for c in e["causes"] for s in _flat_steps(c["steps"])]
+    meanings = " ".join(norm(c["meaning"]) + " " + norm(c["note"]) + " " + norm(e["notes"]) for e in holding for c in e["causes"])
+    for step in block.steps:
+        assert step in fixture_steps, f"step missing: {step!r}"
+    for meaning in block.meanings:
+        assert meaning in meanings, f"meaning missing: {meaning!r}"
+    for note in block.notes:
+        assert note in meanings, f"note missing: {note!r}"
+    if len(holding) == 1:
+        # no step invented, none lost: the same steps, as many times as the source has them
+        assert Counter(fixture_steps) == Counter(block.steps)
+
+
+def _clever_rows() -> list[tuple[str, int, str]]:
+    rows = []
+    for line in (SEEDS / "clever-lms-connect-grade-passback-errors.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1][:3].isdigit():
+            rows.append((cells[0], int(cells[1][:3]), cells[2]))
+    return rows
+
+
+@pytest.mark.parametrize("action,status,response", _clever_rows(), ids=lambda v: str(v)[:40])
+def test_it_holds_every_clever_response(loaded, action, status, response):
+    entries = [e for e in _entries_for(loaded, "clever") if e["http_status"] == status]
+    matching = [e for e in entries if norm(response) in norm(e["message"]) or norm(e["message"]) in norm(response)]
+    assert matching, response
+    entry = matching[0]
+    assert any(norm(action) in norm(c["meaning"]) for c in entry["causes"])
+    assert all(c["steps"] for c in entry["causes"])
+
+
+def test_it_holds_all_15_clever_rows(loaded):
+    assert len(_clever_rows()) == 15
+    assert len(_entries_for(loaded, "clever")) == 15
+
+
+def test_it_holds_the_8_canvas_api_status_codes(loaded):
+    text = (SEEDS / "canvas-api-http-errors.txt").read_text(encoding="utf-8")
+    details = re.findall(r'"text":\s*"([^"]+)"', text)
+    entries = _entries_for(loaded, "canvas-api")
+    assert sorted(e["http_status"] for e in entries) == [200, 400, 401, 403, 404, 412, 422, 500]
+    for detail in details:
+        assert any(detail in e["message"] for e in entries), detail
+    table = re.findall(r"^(\d{3}|5XX) - (.+)$", text, re.M)
+    assert len(table) == 8
+    meanings = " ".join(norm(c["meaning"]) for e in entries for c in e["causes"])
+    for code, rest in table:
+        # "400 - Bad RequestThe request was ...": the description starts after the status name
+        description = re.split(r"(?<=[a-z])(?=[A-Z])", rest, maxsplit=1)[-1]
+        assert norm(description) in meanings, description
+
+
+def test_it_holds_the_lti_thread_with_one_cause_per_finding(loaded):
+    entries = _entries_for(loaded, "lti-1-1")
+    assert [e["title"] for e in entries] == ["422 Unprocessable Entity on LTI 1.1 grade passback"]
+    causes = " ".join(c["meaning"] for c in entries[0]["causes"]).lower()
+    for finding in ("post", "content-type", "secret", "quot", "oauth_body_hash"):
+        assert finding in causes, finding
+    assert len(entries[0]["causes"]) >= 5
+    assert all(c["steps"] for c in entries[0]["causes"])
+
+
+def test_it_merges_the_infinite_campus_document(loaded):
+    text = (SEEDS / "infinite-campus-grade-passback-errors.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    messages = []
+    for i, line in enumerate(lines):
+        if line.strip() == "Error Message":
+            following = next(l for l in lines[i + 1 :] if l.strip())
+            messages.append(norm(following))
+    entries = _entries_for(loaded, "infinite-campus")
+    texts = [norm(t) for e in entries for t in (e["message"], *e["variants"])]
+    for message in messages:
+        assert any(message in t or t in message for t in texts), message
+    assert any("A Kimono Job has timed out and been cancelled." in t for t in texts)
+    assert any("Data Sync Job" in t for t in texts)
+    assert sum(1 for e in entries if e["resources"]) >= len(messages) - 2
+
+
+def test_it_gives_every_entry_a_topic_and_a_source(loaded):
+    for entry in loaded["entries"]:
+        assert entry["topics"], entry["title"]
+        assert entry["source"] != "curator", entry["title"]
+
+
+def test_it_marks_entries_that_do_not_block_the_sync(loaded):
+    text = (SEEDS / "canvas-sis-error-code-dictionary.txt").read_text(encoding="utf-8")
+    said = text.count("does not prevent") + text.count("does not affect grade passback")
+    assert sum(1 for e in loaded["entries"] if not e["blocks_sync"]) >= said - 2
+
