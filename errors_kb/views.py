@@ -3,15 +3,19 @@ from __future__ import annotations
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from errors_kb.filters import EntryFilter
 from errors_kb.matching.templates import display_parts
 from errors_kb.models import Entry, Vendor
 from errors_kb.search import SearchInputError, SearchOutcome, search
+
+ENTRIES_PER_PAGE = 25
 
 
 def _raw_query_is_utf8(request: HttpRequest, name: str) -> bool:
@@ -124,6 +128,21 @@ def vendor_detail(request: HttpRequest, vendor_slug: str) -> HttpResponse:
 
 
 @require_GET
+def entry_list(request: HttpRequest) -> HttpResponse:
+    entry_filter = EntryFilter(request.GET, queryset=Entry.objects.published().with_listing())
+    entries = entry_filter.qs if entry_filter.is_valid() else Entry.objects.none()
+    if not entries.query.order_by:
+        entries = entries.order_by("vendor__name", "title", "id")
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "errors_kb/entry_list.html",
+        {"filter": entry_filter, "page": page, "nav": "browse"},
+        status=200 if entry_filter.is_valid() else 400,
+    )
+
+
+@require_GET
 def entry_detail(request: HttpRequest, vendor_slug: str, entry_slug: str) -> HttpResponse:
     entry = get_object_or_404(Entry.objects.published().with_details(), vendor__slug=vendor_slug, slug=entry_slug)
     related = (
@@ -137,7 +156,7 @@ def entry_detail(request: HttpRequest, vendor_slug: str, entry_slug: str) -> Htt
     return render(
         request,
         "errors_kb/entry_detail.html",
-        {"entry": entry, "message_parts": display_parts(entry.message), "related": related, "nav": "vendors"},
+        {"entry": entry, "params": {}, "related": related, "nav": "vendors"},
     )
 
 

@@ -1,0 +1,89 @@
+"""Read-only JSON API: /api/vendors, /api/entries (the /entries/ filters), /api/entries/<id>."""
+
+from __future__ import annotations
+
+from django.core.paginator import EmptyPage, Paginator
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from errors_kb.filters import EntryFilter
+from errors_kb.importing import entry_to_dict
+from errors_kb.models import Entry, Vendor
+
+PAGE_SIZE = 50
+
+
+def _page(request: HttpRequest, items, serialize) -> JsonResponse:
+    raw_page = request.GET.get("page", "1")
+    if not raw_page.isdigit() or int(raw_page) < 1:
+        return JsonResponse({"error": "page must be a whole number from 1."}, status=400)
+    paginator = Paginator(items, PAGE_SIZE)
+    try:
+        page = paginator.page(int(raw_page))
+    except EmptyPage:
+        return JsonResponse({"error": f"page {raw_page} is past the last page ({paginator.num_pages})."}, status=404)
+
+    def link(number: int) -> str:
+        params = request.GET.copy()
+        params["page"] = str(number)
+        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+    return JsonResponse(
+        {
+            "count": paginator.count,
+            "next": link(page.next_page_number()) if page.has_next() else None,
+            "previous": link(page.previous_page_number()) if page.has_previous() else None,
+            "results": [serialize(item) for item in page.object_list],
+        }
+    )
+
+
+def _vendor_json(vendor: Vendor) -> dict:
+    return {
+        "slug": vendor.slug,
+        "name": vendor.name,
+        "kind": vendor.kind,
+        "aliases": vendor.aliases,
+        "description": vendor.description,
+        "entry_count": vendor.entry_count,
+        "url": vendor.get_absolute_url(),
+    }
+
+
+def _entry_summary(entry: Entry) -> dict:
+    return {
+        "id": entry.id,
+        "url": entry.get_absolute_url(),
+        "vendor": entry.vendor.name,
+        "vendor_slug": entry.vendor.slug,
+        "title": entry.title,
+        "message": entry.message,
+        "http_status": entry.http_status,
+        "error_code": entry.error_code or None,
+        "blocks_sync": entry.blocks_sync,
+        "topics": [topic.slug for topic in entry.topics.all()],
+    }
+
+
+@require_GET
+def vendors(request: HttpRequest) -> JsonResponse:
+    return _page(request, Vendor.objects.with_entry_counts().order_by("name"), _vendor_json)
+
+
+@require_GET
+def entries(request: HttpRequest) -> JsonResponse:
+    entry_filter = EntryFilter(request.GET, queryset=Entry.objects.published().with_listing())
+    if not entry_filter.is_valid():
+        problems = {field: [str(e) for e in errors] for field, errors in entry_filter.errors.items()}
+        return JsonResponse({"error": "invalid filter", "fields": problems}, status=400)
+    found = entry_filter.qs
+    if not found.query.order_by:
+        found = found.order_by("vendor__name", "title", "id")
+    return _page(request, found, _entry_summary)
+
+
+@require_GET
+def entry(request: HttpRequest, entry_id: int) -> JsonResponse:
+    found = get_object_or_404(Entry.objects.published().with_details(), pk=entry_id)
+    return JsonResponse({"id": found.id, "url": found.get_absolute_url(), **entry_to_dict(found)})
