@@ -28,7 +28,7 @@ def with_values(text: str, params: dict | None) -> SafeString:
         pattern = _REFERENCES.get(name.split("_")[0])
         if not pattern or not value:
             continue
-        value_html = str(format_html(' <mark class="value" title="from your message">{}</mark>', value))
+        value_html = str(format_html(' <mark class="value" title="from your message">“{}”</mark>', value))
         escaped, count = re.subn(
             rf"\b({pattern})\b", lambda m: m.group(1) + value_html, escaped, count=1, flags=re.IGNORECASE
         )
