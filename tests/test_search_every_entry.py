@@ -1,0 +1,61 @@
+"""Every entry of the dictionary: its message, filled in with realistic values, lands first."""
+
+import random
+
+import pytest
+from django.conf import settings
+
+from errors_kb.benchmark import entry_cases
+from errors_kb.search import search
+
+
+@pytest.fixture(scope="module")
+def cases(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        return [c for c in entry_cases(seed=20261122) if c.vendors]
+
+
+def test_it_has_a_case_for_every_published_entry(cases, db):
+    from errors_kb.models import Entry
+
+    assert len(cases) == Entry.objects.published().count()
+
+
+def test_every_filled_message_lands_first(cases, db):
+    misses = []
+    for case in cases:
+        ranking = search(case.query, max_chars=settings.SEARCH_MAX_CHARS).ranking
+        top = ranking.results[0].candidate if ranking.results else None
+        if top is None or top.vendor_slug not in case.vendors or not ranking.confident:
+            misses.append(f"{case.id}: {case.query[:80]!r} -> {top and (top.vendor_slug, top.title)}")
+    assert misses == []
+
+
+def test_every_filled_message_lands_first_with_its_vendor_named(cases, db):
+    misses = []
+    for case in cases:
+        ranking = search(case.query, case.vendors[0], max_chars=settings.SEARCH_MAX_CHARS).ranking
+        top = ranking.results[0].candidate if ranking.results else None
+        if top is None or top.vendor_slug != case.vendors[0] or not case.id.endswith(top.slug):
+            misses.append(f"{case.id} -> {top and (top.vendor_slug, top.slug)}")
+    assert misses == []
+
+
+def _mangle(text: str, rng: random.Random) -> str:
+    """What copying does to a message: a prefix, smart quotes, wrapped lines, changed case."""
+    words = text.replace('"', "\u201c").split(" ")
+    for i in range(8, len(words), 9):
+        words[i] = "\n" + words[i]
+    mangled = " ".join(words)
+    return f"Sync to SIS failed ({rng.randrange(1000, 9999)}): {mangled.upper() if rng.random() < 0.3 else mangled}"
+
+
+def test_every_message_survives_copy_and_paste_damage(cases, db):
+    rng = random.Random(5)
+    misses = []
+    for case in cases:
+        ranking = search(_mangle(case.query, rng), max_chars=settings.SEARCH_MAX_CHARS).ranking
+        top = ranking.results[0].candidate if ranking.results else None
+        if top is None or top.vendor_slug not in case.vendors:
+            misses.append(f"{case.id} -> {top and (top.vendor_slug, top.title)}")
+    assert misses == []
