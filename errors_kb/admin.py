@@ -7,7 +7,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from errors_kb.importing import create_steps, steps_to_dicts
-from errors_kb.models import Cause, Entry, EntryStatus, Resource, Step, Topic, Vendor
+from errors_kb.models import Cause, Entry, EntryStatus, Resource, SearchToken, Step, Topic, Vendor
 from errors_kb.steps_text import steps_to_text, text_to_steps
 
 
@@ -102,14 +102,29 @@ class EntryAdmin(admin.ModelAdmin):
         ("Curator notes", {"fields": ["notes", "created_at", "updated_at"]}),
     ]
 
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The search weighs words by how many published entries hold them.
+        SearchToken.objects.refresh()
+
+    def delete_model(self, request: HttpRequest, obj: Entry) -> None:
+        super().delete_model(request, obj)
+        SearchToken.objects.refresh()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset)
+        SearchToken.objects.refresh()
+
     @admin.action(description="Publish the selected entries")
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = queryset.update(status=EntryStatus.PUBLISHED)
+        SearchToken.objects.refresh()
         self.message_user(request, f"{count} entries published.")
 
     @admin.action(description="Move the selected entries back to draft")
     def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = queryset.update(status=EntryStatus.DRAFT)
+        SearchToken.objects.refresh()
         self.message_user(request, f"{count} entries moved to draft.")
 
 
