@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from errors_kb.importing import export_data
+from errors_kb.matching.templates import compile_template
 from tests.conftest import SHARED
 
 SEEDS = SHARED / "seeds"
@@ -221,8 +222,11 @@ def test_it_merges_the_infinite_campus_document(loaded):
             messages.append(norm(following))
     entries = _entries_for(loaded, "infinite-campus")
     texts = [norm(t) for e in entries for t in (e["message"], *e["variants"])]
+    fixed = [" ".join(compile_template(t).fixed_tokens) for t in texts]
     for message in messages:
-        assert any(message in t or t in message for t in texts), message
+        # the two documents write the same placeholder with different numbers of x
+        wanted = " ".join(compile_template(message).fixed_tokens)
+        assert any(wanted in f or f in wanted for f in fixed), message
     assert any("A Kimono Job has timed out and been cancelled." in t for t in texts)
     assert any("Data Sync Job" in t for t in texts)
     assert sum(1 for e in entries if e["resources"]) >= len(messages) - 2
