@@ -150,6 +150,18 @@ NEGATIVES = [
     "Your password will expire in 5 days. Change it now.",
     "Can you send me the field trip permission slip?",
     "Printer on floor 2 is out of toner",
+    "Failed to load resource: net::ERR_CONNECTION_REFUSED",
+    "Your Zoom meeting link has expired, please schedule a new meeting",
+    "Canvas Studio video failed to upload: file exceeds 500 MB",
+    "SAML SSO login failed: the identity provider returned an invalid assertion",
+    "Quiz submission could not be autosaved, check your internet connection",
+    "The gradebook CSV export finished; download it from your inbox",
+    "Java heap space OutOfMemoryError in report scheduler",
+    "Please update your emergency contact information before Friday",
+    "Bus 14 will be 20 minutes late this afternoon",
+    "Lunch menu: pizza, salad, and fruit cup",
+    "Blueprint course sync completed with 0 changes",
+    "Unable to connect to the Wi-Fi network SchoolGuest",
 ]
 
 

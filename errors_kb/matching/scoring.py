@@ -13,6 +13,7 @@ fixed words found in the paste (recall) and of the paste's words the template ex
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -22,6 +23,9 @@ from errors_kb.matching.templates import Template
 MAX_SLOT_TOKENS = 40  # a filled-in slot longer than this is not the same message
 MAX_FIRST_ANCHORS = 8  # occurrences of the first segment tried as a starting point
 MIN_TYPO_LENGTH = 5
+FRAGMENT_MAX_GAP = 3  # paste words allowed between two template words of one run
+FRAGMENT_FULL_LENGTH = 8  # a run of this many template words is a fragment worth trusting
+FRAGMENT_FACTOR = 0.9
 
 Weight = Callable[[str], float]
 
@@ -52,6 +56,15 @@ class PreparedPaste:
         self.vocabulary = set(self.words)
         self._near: dict[str, str] | None = None
         self._content_weight: tuple[Weight, float] | None = None
+        self._positions: dict[str, list[int]] | None = None
+
+    def positions(self) -> dict[str, list[int]]:
+        if self._positions is None:
+            positions: dict[str, list[int]] = {}
+            for index, word in enumerate(self.words):
+                positions.setdefault(word, []).append(index)
+            self._positions = positions
+        return self._positions
 
     def content_weight(self, weight: Weight) -> float:
         if self._content_weight is None or self._content_weight[0] is not weight:
@@ -166,18 +179,21 @@ def fuzzy_match(template: Template, prepared: PreparedPaste, weight: Weight) -> 
     found_weight = total_weight = 0.0
     explained: set[str] = set()
     covered = 0
+    in_paste: dict[str, str] = {}  # template word -> the paste word standing for it
     for word in set(fixed):
         w = weight(word)
         total_weight += w
         if word in prepared.vocabulary:
             found_weight += w
             explained.add(word)
+            in_paste[word] = word
             covered += 1
         else:
             typo = prepared.typo_of(word)
             if typo is not None:
                 found_weight += 0.8 * w
                 explained.add(typo)
+                in_paste[word] = typo
                 covered += 1
     if found_weight == 0:
         return Match(exact=False, score=0.0)
@@ -189,7 +205,37 @@ def fuzzy_match(template: Template, prepared: PreparedPaste, weight: Weight) -> 
     beta2 = 1.5
     score = (1 + beta2) * precision * recall / (beta2 * precision + recall) if precision + recall else 0.0
     order = _order_bonus(fixed, prepared.words)
-    return Match(exact=False, score=min(0.95, score * (0.85 + 0.15 * order)), covered=covered)
+    score = score * (0.85 + 0.15 * order)
+    fragment = _fragment_score(fixed, in_paste, prepared, weight, paste_weight)
+    return Match(exact=False, score=min(0.95, max(score, fragment)), covered=covered)
+
+
+def _fragment_score(
+    fixed: tuple[str, ...], in_paste: dict[str, str], prepared: PreparedPaste, weight: Weight, paste_weight: float
+) -> float:
+    """A paste that is a piece of the message (often its first line): the longest run of
+    template words found in the same order, scored by how much of the paste it explains
+    and how long it is."""
+    if not paste_weight:
+        return 0.0
+    positions = prepared.positions()
+    best_weight, best_count = 0.0, 0
+    run_weight, run_count, last = 0.0, 0, -1
+    for word in fixed:
+        spots = positions.get(in_paste.get(word, ""), ())
+        after = bisect_right(spots, last) if run_count else 0
+        if run_count and after < len(spots) and spots[after] - last <= FRAGMENT_MAX_GAP:
+            last = spots[after]
+            run_weight += weight(word)
+            run_count += 1
+        elif spots:
+            last, run_weight, run_count = spots[0], weight(word), 1
+        else:
+            run_weight, run_count, last = 0.0, 0, -1
+        if run_weight > best_weight:
+            best_weight, best_count = run_weight, run_count
+    explained = min(1.0, best_weight / paste_weight)
+    return FRAGMENT_FACTOR * explained * min(1.0, best_count / FRAGMENT_FULL_LENGTH)
 
 
 def _content_words(words: Iterable[str]) -> Iterable[str]:
