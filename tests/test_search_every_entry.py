@@ -3,6 +3,7 @@
 import random
 
 import pytest
+from django.core.management import call_command
 from django.conf import settings
 
 from errors_kb.benchmark import entry_cases
@@ -12,6 +13,7 @@ from errors_kb.search import search
 @pytest.fixture(scope="module")
 def cases(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
+        call_command("load_dictionary", verbosity=0)
         return [c for c in entry_cases(seed=20261122) if c.vendors]
 
 
