@@ -99,7 +99,11 @@ def grow_to(total_synthetic: int, batch: int = 5000) -> int:
             defaults={"name": f"Synthetic SIS {number:02d}", "kind": VendorKind.SIS},
         )
         vendors.append(vendor)
-    existing = Entry.objects.filter(vendor__slug__startswith=SYNTHETIC_VENDOR_PREFIX).count()
+    synthetic = Entry.objects.filter(vendor__slug__startswith=SYNTHETIC_VENDOR_PREFIX)
+    existing = synthetic.count()
+    if existing > total_synthetic:
+        synthetic.delete()
+        existing = 0
     wanted = total_synthetic - existing
     if wanted <= 0:
         return 0

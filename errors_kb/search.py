@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import F, Func
 
 from errors_kb.matching.normalize import Normalized, normalize
 from errors_kb.matching.rank import Candidate, Ranking, VendorNames, detect_vendor, rank
@@ -21,7 +22,11 @@ MAX_QUERY_WORDS = 16  # rarest words of the paste sent to the index
 # Entries the index may hand to the ranking query: words are added rarest first until
 # their entry counts reach this budget, which bounds the query's cost at any size.
 ROW_BUDGET = 2000
-ALL_COMMON_WORDS = 3  # when even the rarest word is over budget: entries holding all of these
+# When even the rarest word is over budget: entries holding all of the paste's words
+# (up to MAX_ALL_WORDS), dropping the most common ones down to ALL_COMMON_WORDS.
+MAX_ALL_WORDS = 8
+ALL_COMMON_WORDS = 2
+MAX_RANKING_WORDS = 40  # known words of the paste that rank the rows the rare ones found
 MAX_TYPO_WORDS = 12
 TYPO_MAX_DISTINCT_WORDS = 60  # long pastes carry enough right words; typos matter in short ones
 CANDIDATES = 40
@@ -68,42 +73,58 @@ def _typo_corrections(unknown: list[str]) -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
-def _query_words(known: list[str], frequencies: dict[str, int]) -> tuple[list[str], bool]:
-    """The rarest words within the row budget, and whether entries must hold all of them."""
-    chosen: list[str] = []
+def _query_words(known: list[str], frequencies: dict[str, int]) -> tuple[list[str], list[str]]:
+    """The rarest words within the row budget (each is an index look-up), and the common
+    words over it (entries must hold all of them: an index intersection)."""
+    by_rarity = sorted(set(known), key=lambda w: (frequencies[w], w))
+    rare: list[str] = []
     rows = 0
-    for word in sorted(set(known), key=lambda w: (frequencies[w], w)):
-        if chosen and (rows + frequencies[word] > ROW_BUDGET or len(chosen) == MAX_QUERY_WORDS):
+    for word in by_rarity:
+        if rows + frequencies[word] > ROW_BUDGET or len(rare) == MAX_QUERY_WORDS:
             break
-        chosen.append(word)
+        rare.append(word)
         rows += frequencies[word]
-    if rows > ROW_BUDGET:
-        return sorted(set(known), key=lambda w: (frequencies[w], w))[:ALL_COMMON_WORDS], True
-    return chosen, False
+    common = [w for w in by_rarity if frequencies[w] > ROW_BUDGET][:MAX_ALL_WORDS]
+    return rare, common
 
 
 def _candidates_holding_all(words: list[str], vendor: Vendor | None) -> list[int]:
-    entries = Entry.objects.published().filter(search_tokens__contains=words)
-    if vendor:
-        entries = entries.filter(vendor=vendor)
-    return list(entries.values_list("id", flat=True)[:CANDIDATES])
+    """Entries holding as many of the common words as possible (all, then all but the
+    most common, ...), shortest templates first: a short paste of common words."""
+    for size in range(len(words), min(ALL_COMMON_WORDS, len(words)) - 1, -1):
+        entries = Entry.objects.published().filter(search_tokens__contains=words[:size])
+        if vendor:
+            entries = entries.filter(vendor=vendor)
+        ids = list(
+            entries.annotate(size=Func(F("search_tokens"), function="cardinality"))
+            .order_by("size", "id")
+            .values_list("id", flat=True)[:CANDIDATES]
+        )
+        if ids:
+            return ids
+    return []
 
 
-def _candidate_ids(words: list[str], weights: dict[str, float], vendor: Vendor | None) -> list[int]:
-    if not words:
+def _candidate_ids(rare: list[str], weights: dict[str, float], vendor: Vendor | None) -> list[int]:
+    """Entries holding any of the rare words (GIN), ranked by the weight of all the
+    paste's known words they hold, shorter templates first on ties."""
+    if not rare:
         return []
     table = Entry._meta.db_table
     vendor_clause = "AND e.vendor_id = %s" if vendor else ""
-    params: list = [words, [weights[w] for w in words], EntryStatus.PUBLISHED]
+    words = list(weights)
+    params: list = [words, [weights[w] for w in words], rare, EntryStatus.PUBLISHED]
     if vendor:
         params.append(vendor.id)
     params.append(CANDIDATES)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT e.id FROM unnest(%s::text[], %s::float8[]) AS q(word, weight) "
-            f"JOIN {table} e ON e.search_tokens @> ARRAY[q.word]::varchar(100)[] "
-            f"WHERE e.status = %s {vendor_clause} "
-            "GROUP BY e.id ORDER BY sum(q.weight) DESC, e.id LIMIT %s",
+            "WITH q(word, weight) AS (SELECT * FROM unnest(%s::text[], %s::float8[])) "
+            f"SELECT e.id FROM {table} e "
+            "WHERE e.search_tokens && %s::varchar(100)[] AND e.status = %s "
+            f"{vendor_clause} "
+            "ORDER BY (SELECT sum(q.weight) FROM q WHERE q.word = ANY(e.search_tokens)) DESC, "
+            "cardinality(e.search_tokens), e.id LIMIT %s",
             params,
         )
         return [row[0] for row in cursor.fetchall()]
@@ -148,16 +169,15 @@ def rank_paste(paste: Normalized, hinted: Vendor | None, detected: Vendor | None
     total = max(1, max(frequencies.values(), default=1), _published_count_estimate())
     weight = idf_weight(lambda w: frequencies.get(w, 0), total)
     known = [w for w in distinct if w in frequencies] + [c for c in corrections.values() if c not in distinct]
-    words, all_required = _query_words(known, frequencies)
-    if all_required:
-        ids = _candidates_holding_all(words, None)
-        if hinted:
-            ids += [i for i in _candidates_holding_all(words, hinted) if i not in ids]
-    else:
-        weights = {w: weight(w) for w in words}
-        ids = _candidate_ids(words, weights, None)
-        if hinted:
-            ids += [i for i in _candidate_ids(words, weights, hinted) if i not in ids]
+    rare, common = _query_words(known, frequencies)
+    ranked_by = sorted(set(known), key=lambda w: (frequencies[w], w))[:MAX_RANKING_WORDS]
+    weights = {w: weight(w) for w in ranked_by}
+    ids: list[int] = []
+    for vendor in [None, hinted] if hinted else [None]:
+        found = _candidate_ids(rare, weights, vendor)
+        if len(common) >= ALL_COMMON_WORDS:
+            found += _candidates_holding_all(common, vendor)
+        ids += [i for i in found if i not in ids]
     candidates = _candidates(ids)
     return rank(
         candidates,
