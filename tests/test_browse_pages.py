@@ -105,3 +105,12 @@ def test_the_api_lists_vendors_with_counts(client):
     assert body["count"] == Vendor.objects.count()
     skyward = next(v for v in body["results"] if v["slug"] == "skyward")
     assert skyward["entry_count"] == Entry.objects.filter(vendor__slug="skyward").count()
+
+
+def test_it_renders_server_errors_in_the_portals_look(rf):
+    from errors_kb.views import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
+    assert "Grade Passback Error Portal" in response.content.decode()
