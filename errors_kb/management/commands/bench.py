@@ -141,6 +141,9 @@ class Command(BaseCommand):
             from errors_kb.models import Entry, SearchToken
 
             SearchToken.objects.refresh()
+            with connection.cursor() as cursor:
+                # what autovacuum does shortly after a bulk load: visibility map and statistics
+                cursor.execute(f"VACUUM ANALYZE {Entry._meta.db_table}")
             total = Entry.objects.count()
             for name in chosen:
                 for label, case_set in (("dev", dev_cases), ("entries", per_entry)):

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from errors_kb.importing import ImportFileError, import_data, load_json
 from errors_kb.models import Entry
@@ -38,3 +39,7 @@ class Command(BaseCommand):
         except ImportFileError as error:
             raise CommandError(f"fixtures/: nothing loaded:\n{error}")
         self.stdout.write(f"load_dictionary: {report.summary()}")
+        if not connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                # set the visibility map and statistics the search's index scans rely on
+                cursor.execute(f"VACUUM ANALYZE {Entry._meta.db_table}")
