@@ -366,7 +366,7 @@ def export_data(vendor_slugs: list[str] | None = None) -> dict:
     }
 
 
-def _unique_slug(vendor: Vendor, wanted: str, taken: set[str]) -> str:
+def _unique_slug(wanted: str, taken: set[str]) -> str:
     base = slugify(wanted)[:190] or "entry"
     slug, number = base, 2
     while slug in taken:
@@ -458,7 +458,7 @@ def import_data(data: Any, *, overwrite_curated: bool = False) -> ImportReport:
         }
         if entry is None:
             taken = taken_slugs.setdefault(vendor.id, set())
-            slug = _unique_slug(vendor, content["slug"] or content["title"], taken)
+            slug = _unique_slug(content["slug"] or content["title"], taken)
             taken.add(slug)
             entry = Entry.objects.create(
                 vendor=vendor, title=content["title"], message=content["message"], slug=slug, **fields

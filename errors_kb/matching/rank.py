@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from errors_kb.matching.normalize import Normalized
+from errors_kb.matching.normalize import Normalized, normalize
 from errors_kb.matching.scoring import Match, PreparedPaste, Weight, exact_match, fuzzy_match
 from errors_kb.matching.templates import compile_template
 
@@ -69,19 +69,13 @@ def detect_vendor(paste: Normalized, vendors: Iterable[VendorNames]) -> str | No
     for vendor in vendors:
         count = 0
         for name in vendor.names:
-            needle = " ".join(w.casefold() for w in _words(name))
+            needle = " ".join(normalize(name).words)
             if not needle or needle in GENERIC_NAMES:
                 continue
             count += prepared.count(" " + needle + " ")
         if count > best_count:
             best, best_count = vendor.slug, count
     return best
-
-
-def _words(text: str) -> list[str]:
-    from errors_kb.matching.normalize import normalize
-
-    return normalize(text).words
 
 
 def score_candidate(candidate: Candidate, prepared: PreparedPaste, weight: Weight) -> Match:
