@@ -13,7 +13,7 @@ export DJANGO_SETTINGS_MODULE := portal.settings
 export PYTHONDONTWRITEBYTECODE := 1
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: run dev test bench stop setup db postgres-binaries chromium venv test-venv clean-db
+.PHONY: run dev test lint bench stop setup db postgres-binaries chromium venv test-venv clean-db
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
@@ -66,7 +66,11 @@ run: setup
 dev: setup
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: setup test-venv chromium
+lint: test-venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: setup test-venv chromium lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 

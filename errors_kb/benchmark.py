@@ -25,47 +25,120 @@ from errors_kb.models import Entry, EntryStatus, SourceDocument, Vendor, VendorK
 SYNTHETIC_VENDOR_PREFIX = "synthetic-sis-"
 
 _SUBJECTS = [
-    "Assignment [xxxxxx]", "Section [xxxxxx]", "Student [xxxxx]", "Gradebook for section [xxxxxx]",
-    "Grading category \"[xxxxx]\"", "Line item [id]", "Score for student [xxxxx]", "Term [xxxx]",
-    "Class [xxxxxx]", "Grading period [xx]", "Course [xxxxxx]", "Teacher [xxxxx]", "Result [id]",
-    "Roster entry [id]", "Standard [xxxx]", "Comment for assignment [xxxxxx]", "Attendance code [xx]",
-    "Report card column [xxxx]", "Category weight [xx]", "Enrollment [id]",
+    "Assignment [xxxxxx]",
+    "Section [xxxxxx]",
+    "Student [xxxxx]",
+    "Gradebook for section [xxxxxx]",
+    'Grading category "[xxxxx]"',
+    "Line item [id]",
+    "Score for student [xxxxx]",
+    "Term [xxxx]",
+    "Class [xxxxxx]",
+    "Grading period [xx]",
+    "Course [xxxxxx]",
+    "Teacher [xxxxx]",
+    "Result [id]",
+    "Roster entry [id]",
+    "Standard [xxxx]",
+    "Comment for assignment [xxxxxx]",
+    "Attendance code [xx]",
+    "Report card column [xxxx]",
+    "Category weight [xx]",
+    "Enrollment [id]",
 ]
 _PROBLEMS = [
-    "could not be {verb} because {reason}", "was rejected: {reason}", "is {state} in {place}",
-    "cannot be {verb} while {reason}", "failed validation: {reason}", "does not match {place}",
-    "has no {attribute} in {place}", "is missing the {attribute}", "already exists in {place}",
-    "exceeds the maximum {attribute}", "was not found in {place} for {other}", "is {state} and cannot be {verb}",
+    "could not be {verb} because {reason}",
+    "was rejected: {reason}",
+    "is {state} in {place}",
+    "cannot be {verb} while {reason}",
+    "failed validation: {reason}",
+    "does not match {place}",
+    "has no {attribute} in {place}",
+    "is missing the {attribute}",
+    "already exists in {place}",
+    "exceeds the maximum {attribute}",
+    "was not found in {place} for {other}",
+    "is {state} and cannot be {verb}",
 ]
 _VERBS = ["created", "updated", "deleted", "synced", "posted", "exported", "imported", "scored", "linked", "published"]
-_STATES = ["locked", "closed", "archived", "inactive", "hidden", "read only", "out of date", "pending review", "suspended"]
+_STATES = [
+    "locked",
+    "closed",
+    "archived",
+    "inactive",
+    "hidden",
+    "read only",
+    "out of date",
+    "pending review",
+    "suspended",
+]
 _PLACES = [
-    "the district gradebook", "the posting window", "the current term", "the teacher gradebook", "the roster export",
-    "the OneRoster feed", "the report card setup", "the attendance module", "the standards gradebook",
-    "the class schedule", "the scheduling module", "the grading setup",
+    "the district gradebook",
+    "the posting window",
+    "the current term",
+    "the teacher gradebook",
+    "the roster export",
+    "the OneRoster feed",
+    "the report card setup",
+    "the attendance module",
+    "the standards gradebook",
+    "the class schedule",
+    "the scheduling module",
+    "the grading setup",
 ]
 _ATTRIBUTES = [
-    "due date", "point value", "grade scale", "category weight", "external id", "sourcedId", "term code",
-    "section number", "teacher of record", "score type", "max score", "assignment type", "rubric",
+    "due date",
+    "point value",
+    "grade scale",
+    "category weight",
+    "external id",
+    "sourcedId",
+    "term code",
+    "section number",
+    "teacher of record",
+    "score type",
+    "max score",
+    "assignment type",
+    "rubric",
 ]
 _REASONS = [
-    "the grading period is closed", "the teacher is not assigned to the section", "the score is above the max score",
-    "the due date is before the term start", "the category has no weight", "the student withdrew on [xx/xx/xxxx]",
-    "the record was modified by another user", "the token has expired", "the request body is too large",
-    "the external id is already in use", "the posting window ended on [xx/xx/xxxx]", "the section is merged",
-    "the assignment type is not allowed", "the rubric is not published", "the standard is inactive",
+    "the grading period is closed",
+    "the teacher is not assigned to the section",
+    "the score is above the max score",
+    "the due date is before the term start",
+    "the category has no weight",
+    "the student withdrew on [xx/xx/xxxx]",
+    "the record was modified by another user",
+    "the token has expired",
+    "the request body is too large",
+    "the external id is already in use",
+    "the posting window ended on [xx/xx/xxxx]",
+    "the section is merged",
+    "the assignment type is not allowed",
+    "the rubric is not published",
+    "the standard is inactive",
 ]
 _PREFIXES = ["", "", "", "ERROR: ", "Sync failed - ", "[{code}] ", "HTTP {status}: ", "Export job [id]: ", "Warning: "]
 _SUFFIXES = [
-    "", "", ".", ". Please contact your administrator.", ". Retry the sync later.",
-    ". See the integration log for details.", " (code {code}).", ". No changes were made.",
+    "",
+    "",
+    ".",
+    ". Please contact your administrator.",
+    ". Retry the sync later.",
+    ". See the integration log for details.",
+    " (code {code}).",
+    ". No changes were made.",
 ]
 
 
 def synthetic_message(rng: random.Random) -> str:
     problem = rng.choice(_PROBLEMS).format(
-        verb=rng.choice(_VERBS), reason=rng.choice(_REASONS), state=rng.choice(_STATES),
-        place=rng.choice(_PLACES), attribute=rng.choice(_ATTRIBUTES), other=rng.choice(_SUBJECTS).lower(),
+        verb=rng.choice(_VERBS),
+        reason=rng.choice(_REASONS),
+        state=rng.choice(_STATES),
+        place=rng.choice(_PLACES),
+        attribute=rng.choice(_ATTRIBUTES),
+        other=rng.choice(_SUBJECTS).lower(),
     )
     prefix = rng.choice(_PREFIXES).format(code=f"E{rng.randrange(100, 9999)}", status=rng.choice([400, 409, 422, 500]))
     suffix = rng.choice(_SUFFIXES).format(code=f"{rng.choice('ABCDEFGH')}{rng.randrange(10, 999)}")
@@ -75,8 +148,12 @@ def synthetic_message(rng: random.Random) -> str:
 def synthetic_entries(count: int, seed: int = 7) -> Iterator[tuple[int, str, str]]:
     """(vendor number, title, message) triples; messages unique, none a real template."""
     rng = random.Random(seed)
-    real = {compile_template(m).fixed_tokens for m in Entry.objects.exclude(
-        vendor__slug__startswith=SYNTHETIC_VENDOR_PREFIX).values_list("message", flat=True)}
+    real = {
+        compile_template(m).fixed_tokens
+        for m in Entry.objects.exclude(vendor__slug__startswith=SYNTHETIC_VENDOR_PREFIX).values_list(
+            "message", flat=True
+        )
+    }
     seen: set[str] = set()
     produced = 0
     while produced < count:
@@ -85,7 +162,7 @@ def synthetic_entries(count: int, seed: int = 7) -> Iterator[tuple[int, str, str
             continue
         seen.add(message)
         words = message.split()
-        title = " ".join(w.strip("[]\":.") for w in words[:6] if "[" not in w).title()[:150] or "Sync Error"
+        title = " ".join(w.strip('[]":.') for w in words[:6] if "[" not in w).title()[:150] or "Sync Error"
         produced += 1
         yield rng.randrange(40), title, message
 
@@ -114,8 +191,12 @@ def grow_to(total_synthetic: int, batch: int = 5000) -> int:
             continue
         rows.append(
             Entry(
-                vendor=vendors[vendor_number], title=title, slug=f"synthetic-{index}", message=message,
-                status=EntryStatus.PUBLISHED, source=SourceDocument.CURATOR,
+                vendor=vendors[vendor_number],
+                title=title,
+                slug=f"synthetic-{index}",
+                message=message,
+                status=EntryStatus.PUBLISHED,
+                source=SourceDocument.CURATOR,
                 search_tokens=entry_search_tokens(title, message, []),
             )
         )
@@ -180,8 +261,14 @@ def entry_cases(seed: int = 11) -> list[Case]:
         if not key:
             continue
         cases.append(
-            Case(f"entry-{entry.vendor.slug}-{entry.slug}", fill(entry.message, rng), None,
-                 [entry.vendor.slug, *shared_vendor_slugs(entry)], key, "filled")
+            Case(
+                f"entry-{entry.vendor.slug}-{entry.slug}",
+                fill(entry.message, rng),
+                None,
+                [entry.vendor.slug, *shared_vendor_slugs(entry)],
+                key,
+                "filled",
+            )
         )
     cases += [Case(f"neg-{i}", text, None, [], "", "negative") for i, text in enumerate(NEGATIVES)]
     return cases
@@ -192,7 +279,9 @@ def shared_vendor_slugs(entry: Entry) -> list[str]:
     fixed = compile_template(entry.message).fixed_tokens
     return [
         slug
-        for slug, message in Entry.objects.published().exclude(vendor=entry.vendor).values_list("vendor__slug", "message")
+        for slug, message in Entry.objects.published()
+        .exclude(vendor=entry.vendor)
+        .values_list("vendor__slug", "message")
         if compile_template(message).fixed_tokens == fixed
     ]
 
@@ -200,6 +289,7 @@ def shared_vendor_slugs(entry: Entry) -> list[str]:
 _FTS_VECTOR = "to_tsvector('english', e.title || ' ' || e.message)"
 
 # Baselines: what the portal would do without its matcher. Each returns (vendor slug, vendor name, title, message) rows.
+
 
 def baseline_icontains(text: str, limit: int = 10) -> list[tuple]:
     """Django admin search: every word must occur in the title or message."""

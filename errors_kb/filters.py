@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 
 from errors_kb.matching.normalize import normalize
@@ -16,14 +15,22 @@ class EntryFilter(django_filters.FilterSet):
         field_name="vendor", to_field_name="slug", queryset=Vendor.objects.order_by("name"), empty_label="Any vendor"
     )
     topic = django_filters.ModelChoiceFilter(
-        field_name="topics", to_field_name="slug", queryset=Topic.objects.order_by("name"), label="Problem",
+        field_name="topics",
+        to_field_name="slug",
+        queryset=Topic.objects.order_by("name"),
+        label="Problem",
         empty_label="Any problem",
     )
     http_status = django_filters.ChoiceFilter(
-        label="HTTP status", empty_label="Any status", choices=lambda: [
+        label="HTTP status",
+        empty_label="Any status",
+        choices=lambda: [
             (status, str(status))
-            for status in Entry.objects.published().exclude(http_status=None)
-            .order_by("http_status").values_list("http_status", flat=True).distinct()
+            for status in Entry.objects.published()
+            .exclude(http_status=None)
+            .order_by("http_status")
+            .values_list("http_status", flat=True)
+            .distinct()
         ],
     )
     blocks_sync = django_filters.ChoiceFilter(
@@ -31,8 +38,18 @@ class EntryFilter(django_filters.FilterSet):
     )
     sort = django_filters.OrderingFilter(
         label="Sort by",
-        fields=(("vendor__name", "vendor"), ("title", "title"), ("http_status", "http_status"), ("updated_at", "updated")),
-        field_labels={"vendor__name": "Vendor", "title": "Title", "http_status": "HTTP status", "updated_at": "Last updated"},
+        fields=(
+            ("vendor__name", "vendor"),
+            ("title", "title"),
+            ("http_status", "http_status"),
+            ("updated_at", "updated"),
+        ),
+        field_labels={
+            "vendor__name": "Vendor",
+            "title": "Title",
+            "http_status": "HTTP status",
+            "updated_at": "Last updated",
+        },
         empty_label="Vendor, then title",
     )
 

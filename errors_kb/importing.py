@@ -173,7 +173,9 @@ class _Validator:
                         self.problem(where, "slug", f"{entry['slug']!r} appears twice for this vendor")
                     slugs.add((vendor, entry["slug"]))
             status = entry.get("http_status")
-            if status is not None and (isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599):
+            if status is not None and (
+                isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599
+            ):
                 self.problem(where, "http_status", "must be null or an integer from 100 to 599")
             code = entry.get("error_code")
             if code is not None and not isinstance(code, str):
@@ -268,7 +270,9 @@ def load_json(raw: bytes, name: str) -> Any:
     except UnicodeDecodeError as error:
         raise ImportFileError([f"{name}: not UTF-8 text ({error.reason} at byte {error.start})"]) from None
     except json.JSONDecodeError as error:
-        raise ImportFileError([f"{name}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"]) from None
+        raise ImportFileError(
+            [f"{name}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"]
+        ) from None
 
 
 def _normal_steps(steps: list) -> list:
@@ -381,7 +385,7 @@ def create_steps(cause: Cause, steps: list, parent: Step | None = None) -> None:
         for position, step in enumerate(steps, start=1)
     ]
     Step.objects.bulk_create(rows)
-    for row, step in zip(rows, steps):
+    for row, step in zip(rows, steps, strict=False):
         if isinstance(step, dict) and step.get("steps"):
             create_steps(cause, step["steps"], parent=row)
 
@@ -393,7 +397,7 @@ def _write_content(entry: Entry, content: dict, topics: dict[str, Topic]) -> Non
         Cause(entry=entry, position=position, meaning=cause["meaning"], note=cause["note"])
         for position, cause in enumerate(content["causes"], start=1)
     )
-    for cause, cause_content in zip(causes, content["causes"]):
+    for cause, cause_content in zip(causes, content["causes"], strict=False):
         create_steps(cause, cause_content["steps"])
     Resource.objects.bulk_create(
         Resource(entry=entry, position=position, title=r["title"], url=r["url"])
@@ -433,9 +437,11 @@ def import_data(data: Any, *, overwrite_curated: bool = False) -> ImportReport:
     topics = {t.slug: t for t in Topic.objects.all()}
     existing = {
         (e.vendor.slug, e.title, e.message): e
-        for e in Entry.objects.with_details().filter(vendor__slug__in={
-            (vendors.get(r["vendor"]) or vendors_by_name[r["vendor"].lower()]).slug for r in data.get("entries", [])
-        })
+        for e in Entry.objects.with_details().filter(
+            vendor__slug__in={
+                (vendors.get(r["vendor"]) or vendors_by_name[r["vendor"].lower()]).slug for r in data.get("entries", [])
+            }
+        )
     }
     taken_slugs: dict[int, set[str]] = {}
     for vendor_id, slug in Entry.objects.values_list("vendor_id", "slug"):

@@ -29,9 +29,7 @@ class EntryStatus(models.TextChoices):
 
 class VendorQuerySet(models.QuerySet):
     def with_entry_counts(self) -> VendorQuerySet:
-        return self.annotate(
-            entry_count=Count("entries", filter=Q(entries__status=EntryStatus.PUBLISHED))
-        )
+        return self.annotate(entry_count=Count("entries", filter=Q(entries__status=EntryStatus.PUBLISHED)))
 
 
 class VendorManager(models.Manager.from_queryset(VendorQuerySet)):
@@ -63,11 +61,11 @@ class Vendor(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def natural_key(self) -> tuple[str]:
-        return (self.slug,)
-
     def get_absolute_url(self) -> str:
         return reverse("vendor_detail", args=[self.slug])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
 
 class TopicManager(models.Manager):
@@ -169,9 +167,6 @@ class Entry(models.Model):
     def __str__(self) -> str:
         return f"{self.vendor.name}: {self.title}"
 
-    def natural_key(self) -> tuple[str, str, str]:
-        return (self.vendor.slug, self.title, self.message)
-
     def save(self, *args, **kwargs) -> None:
         from errors_kb.matching.index import entry_search_tokens
 
@@ -181,10 +176,13 @@ class Entry(models.Model):
             kwargs["update_fields"] = {*update_fields, "search_tokens"}
         super().save(*args, **kwargs)
 
-    natural_key.dependencies = ["errors_kb.vendor", "errors_kb.topic"]
-
     def get_absolute_url(self) -> str:
         return reverse("entry_detail", args=[self.vendor.slug, self.slug])
+
+    def natural_key(self) -> tuple[str, str, str]:
+        return (self.vendor.slug, self.title, self.message)
+
+    natural_key.dependencies = ["errors_kb.vendor", "errors_kb.topic"]
 
 
 class Cause(models.Model):
@@ -210,9 +208,7 @@ class Cause(models.Model):
 
 class Step(models.Model):
     cause = models.ForeignKey(Cause, on_delete=models.CASCADE, related_name="steps")
-    parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, related_name="children", null=True, blank=True
-    )
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, related_name="children", null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=1)
     text = models.TextField()
 

@@ -131,9 +131,8 @@ def _candidate_ids(rare: list[str], weights: dict[str, float], vendor: Vendor | 
 
 
 def _candidates(ids: list[int]) -> list[Candidate]:
-    rows = (
-        Entry.objects.filter(id__in=ids)
-        .values_list("id", "vendor__slug", "vendor__name", "title", "slug", "message", "variants")
+    rows = Entry.objects.filter(id__in=ids).values_list(
+        "id", "vendor__slug", "vendor__name", "title", "slug", "message", "variants"
     )
     return [Candidate(*row[:6], variants=tuple(row[6])) for row in rows]
 

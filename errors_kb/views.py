@@ -11,7 +11,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from errors_kb.filters import EntryFilter
-from errors_kb.matching.templates import display_parts
 from errors_kb.models import Entry, Vendor, VendorKind
 from errors_kb.search import SearchInputError, SearchOutcome, search
 

@@ -61,9 +61,7 @@ def _os_user() -> str:
 def _user_can_reach(user: str, path: Path) -> bool:
     if not _running_as_root() or user == "root":
         return True
-    probe = subprocess.run(
-        ["runuser", "-u", user, "--", "test", "-w", str(path)], capture_output=True
-    )
+    probe = subprocess.run(["runuser", "-u", user, "--", "test", "-w", str(path)], capture_output=True)
     return probe.returncode == 0
 
 
@@ -91,7 +89,10 @@ def cluster() -> Cluster:
 
 
 def pg_bin_dir() -> Path | None:
-    for candidate in [f"/usr/lib/postgresql/{PG_MAJOR}/bin", *sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]:
+    for candidate in [
+        f"/usr/lib/postgresql/{PG_MAJOR}/bin",
+        *sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True),
+    ]:
         if Path(candidate, "initdb").exists():
             return Path(candidate)
     initdb = shutil.which("initdb")
@@ -141,8 +142,7 @@ def _init(c: Cluster) -> None:
     c.data_dir.chmod(0o700)
     result = _as_cluster_user(
         c,
-        [_bin("initdb"), "-D", str(c.data_dir), "-U", c.os_user, "--auth=trust",
-         "--encoding=UTF8", "--locale=C.UTF-8"],
+        [_bin("initdb"), "-D", str(c.data_dir), "-U", c.os_user, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"],
         capture_output=True,
         text=True,
     )

@@ -140,9 +140,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": database_from_url(os.environ["DATABASE_URL"])
-    if os.getenv("DATABASE_URL")
-    else local_database()
+    "default": database_from_url(os.environ["DATABASE_URL"]) if os.getenv("DATABASE_URL") else local_database()
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -30,9 +30,23 @@ def database_url(settings_dict: dict) -> str:
 @contextmanager
 def gunicorn(env: dict[str, str], log_path: Path | None = None):
     port = free_port()
-    log = open(log_path, "wb") if log_path else subprocess.PIPE
+    with ExitStack() as files:
+        log = files.enter_context(open(log_path, "wb")) if log_path else subprocess.PIPE
+        yield from _serve(port, env, log)
+
+
+def _serve(port: int, env: dict[str, str], log):
     process = subprocess.Popen(
-        [str(GUNICORN), "-c", "portal/gunicorn.conf.py", "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [
+            str(GUNICORN),
+            "-c",
+            "portal/gunicorn.conf.py",
+            "portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+        ],
         cwd=PROJECT_DIR,
         env={**os.environ, **env},
         stdout=log,
@@ -47,14 +61,12 @@ def gunicorn(env: dict[str, str], log_path: Path | None = None):
                 break
             except (urllib.error.URLError, ConnectionError):
                 if process.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited with {process.returncode}")
+                    raise RuntimeError(f"gunicorn exited with {process.returncode}") from None
                 time.sleep(0.1)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=10)
-        if log_path:
-            log.close()
 
 
 def get(url: str) -> tuple[int, bytes]:

@@ -11,7 +11,10 @@ def test_it_lists_every_vendor_with_its_entry_count(client, django_assert_num_qu
     assert response.status_code == 200
     for vendor in Vendor.objects.all():
         count = Entry.objects.published().filter(vendor=vendor).count()
-        assert f'<a href="/vendors/{vendor.slug}/">{vendor.name}</a></td><td>{vendor.get_kind_display()}</td><td>{count}</td>' in response.content.decode()
+        assert (
+            f'<a href="/vendors/{vendor.slug}/">{vendor.name}</a></td><td>{vendor.get_kind_display()}</td><td>{count}</td>'
+            in response.content.decode()
+        )
 
 
 def test_it_lists_a_vendors_entries_without_n_plus_one(client, django_assert_num_queries):

@@ -22,7 +22,9 @@ def test_it_edits_an_entry_with_its_causes_and_ordered_steps(live_server, page, 
     steps_box = page.locator("textarea[name='causes-0-steps_text']")
     original = steps_box.input_value().splitlines()
     assert len(original) == entry.causes.first().steps.count()
-    steps_box.fill("\n".join([original[0], "    Open the course settings first.", *original[1:], "Tell the teacher it is fixed."]))
+    steps_box.fill(
+        "\n".join([original[0], "    Open the course settings first.", *original[1:], "Tell the teacher it is fixed."])
+    )
     page.locator("textarea[name='causes-0-meaning']").fill("Assignment group names differ from Skyward categories.")
     page.get_by_role("button", name="Save", exact=True).click()
 

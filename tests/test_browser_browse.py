@@ -5,7 +5,9 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
-def test_an_agent_browses_from_vendors_to_an_entry_and_filters_by_status(live_server, page, live_dictionary, screenshot):
+def test_an_agent_browses_from_vendors_to_an_entry_and_filters_by_status(
+    live_server, page, live_dictionary, screenshot
+):
     page.goto(live_server.url + "/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Vendors").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Vendors"
@@ -30,11 +32,14 @@ def test_an_agent_browses_from_vendors_to_an_entry_and_filters_by_status(live_se
     screenshot(page, "entries-409-desktop")
 
 
-@pytest.mark.parametrize("path,name", [
-    ("/vendors/", "vendors"),
-    ("/vendors/skyward/grading-category-not-found/", "entry"),
-    ("/entries/?http_status=409", "entries-409"),
-])
+@pytest.mark.parametrize(
+    "path,name",
+    [
+        ("/vendors/", "vendors"),
+        ("/vendors/skyward/grading-category-not-found/", "entry"),
+        ("/entries/?http_status=409", "entries-409"),
+    ],
+)
 def test_pages_fit_a_phone(live_server, browser, live_dictionary, screenshot, path, name):
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
     page = context.new_page()

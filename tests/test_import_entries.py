@@ -117,7 +117,10 @@ def bad(mutate):
 @pytest.mark.parametrize(
     ("data", "complaint"),
     [
-        (bad(lambda d: d["entries"][0].update(vendor="blackbaud")), "field 'vendor' names an unknown vendor 'blackbaud'"),
+        (
+            bad(lambda d: d["entries"][0].update(vendor="blackbaud")),
+            "field 'vendor' names an unknown vendor 'blackbaud'",
+        ),
         (bad(lambda d: d["entries"][0].update(message="  ")), "field 'message' must be a non-empty string"),
         (bad(lambda d: d["entries"][0].update(http_status="409")), "field 'http_status' must be null or an integer"),
         (bad(lambda d: d["entries"][0]["causes"][0]["steps"].append(7)), "step 4: field 'text' must be a string"),

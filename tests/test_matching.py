@@ -21,9 +21,17 @@ def match(template: str, paste: str):
 
 
 def test_it_normalises_quotes_dashes_entities_and_url_encoding():
-    assert normalize("Grading category \u201cHomework\u201d \u2014 not\u00a0found").display == 'Grading category "Homework" - not found'
-    assert normalize("Grading category &quot;Homework&quot; not found").display == 'Grading category "Homework" not found'
-    assert normalize("Grading%20category%20%22Homework%22%20not%20found").display == 'Grading category "Homework" not found'
+    assert (
+        normalize("Grading category \u201cHomework\u201d \u2014 not\u00a0found").display
+        == 'Grading category "Homework" - not found'
+    )
+    assert (
+        normalize("Grading category &quot;Homework&quot; not found").display == 'Grading category "Homework" not found'
+    )
+    assert (
+        normalize("Grading%20category%20%22Homework%22%20not%20found").display
+        == 'Grading category "Homework" not found'
+    )
     assert normalize("ＧＲＡＤＩＮＧ category\n\n  not\tfound").words == ["grading", "category", "not", "found"]
     assert normalize("EXCHANGE_ERROR_NON_RETRYABLE - x").words == ["exchange_error_non_retryable", "x"]
 
@@ -38,7 +46,7 @@ def test_it_compiles_placeholders_into_named_slots():
     assert template.slot_names == ("", "category", "section", "categories")
     template = compile_template('Multiple matches found for "[xxxxxx]" due on [xx/xx/xxxx] in OneRoster.')
     assert "date" in template.slot_names
-    template = compile_template("Unable to process score for s[xxxxx]; missing \"assignment_source_id\" attribute")
+    template = compile_template('Unable to process score for s[xxxxx]; missing "assignment_source_id" attribute')
     assert template.segments[0] == ("unable", "to", "process", "score", "for")
 
 
@@ -79,7 +87,13 @@ def test_it_matches_through_line_wraps_prefixes_and_smart_quotes():
 
 def test_it_does_not_match_when_a_fixed_part_is_missing_or_out_of_order():
     assert match(SKYWARD, "Grading category Homework not found in Aeries for section 1") is None
-    assert match("Student [x] was not enrolled in Section for Assignment [y]", "Assignment 2 for Section was not enrolled Student 1") is None
+    assert (
+        match(
+            "Student [x] was not enrolled in Section for Assignment [y]",
+            "Assignment 2 for Section was not enrolled Student 1",
+        )
+        is None
+    )
 
 
 def test_it_tells_near_twins_apart_by_wording():
@@ -107,7 +121,13 @@ def test_it_ranks_exact_over_fuzzy_and_says_when_it_is_not_confident():
         Candidate(1, "skyward", "Skyward", "Grading Category Not Found", "a", SKYWARD),
         Candidate(2, "synergy", "Synergy", "No Grading Period Found", "b", "No Grading Period Found"),
     ]
-    ranking = rank(candidates, normalize('Grading category "HW" not found in Skyward for section 1. Please ensure that your assignment categories match between Skyward and Canvas. Available grading categories are: X'), flat)
+    ranking = rank(
+        candidates,
+        normalize(
+            'Grading category "HW" not found in Skyward for section 1. Please ensure that your assignment categories match between Skyward and Canvas. Available grading categories are: X'
+        ),
+        flat,
+    )
     assert ranking.confident and ranking.results[0].candidate.id == 1 and ranking.results[0].kind == "exact"
     ranking = rank(candidates, normalize("Out of office until Monday"), flat)
     assert not ranking.confident

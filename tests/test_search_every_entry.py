@@ -3,8 +3,8 @@
 import random
 
 import pytest
-from django.core.management import call_command
 from django.conf import settings
+from django.core.management import call_command
 
 from errors_kb.benchmark import entry_cases
 from errors_kb.search import search

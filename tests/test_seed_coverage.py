@@ -54,8 +54,11 @@ def _is_blank(line: str) -> bool:
 def parse_dictionary() -> list[SourceBlock]:
     lines = (SEEDS / "canvas-sis-error-code-dictionary.txt").read_text(encoding="utf-8").splitlines()
     starts = [i for i, line in enumerate(lines) if line.strip() == "Error Message"]
-    headings = {i: line.strip().removesuffix(" Grade Passback Error Codes") for i, line in enumerate(lines)
-                if line.strip().endswith("Grade Passback Error Codes") and line.strip() != "SIS Error Code Dictionary"}
+    headings = {
+        i: line.strip().removesuffix(" Grade Passback Error Codes")
+        for i, line in enumerate(lines)
+        if line.strip().endswith("Grade Passback Error Codes") and line.strip() != "SIS Error Code Dictionary"
+    }
     blocks: list[SourceBlock] = []
     for number, start in enumerate(starts):
         vendor = headings[max(i for i in headings if i < start)]
@@ -77,7 +80,9 @@ def parse_dictionary() -> list[SourceBlock]:
                 body_end -= 1
             if _STEP.match(lines[body_end]) or lines[body_end].strip().endswith("."):
                 body_end += 1
-        block = SourceBlock(vendor, title, start + 1, [norm(l) for l in lines[start + 1 : end_of_message] if l.strip()])
+        block = SourceBlock(
+            vendor, title, start + 1, [norm(line) for line in lines[start + 1 : end_of_message] if line.strip()]
+        )
         _parse_body(block, lines[body_start:body_end])
         blocks.append(block)
     return blocks
@@ -155,7 +160,9 @@ def test_it_holds_every_dictionary_message_with_its_causes_and_steps(loaded, blo
         assert any(line in norm(e["message"]) or any(line in norm(v) for v in e["variants"]) for e in holding), line
 
     fixture_steps = [s for e in holding for c in e["causes"] for s in _flat_steps(c["steps"])]
-    meanings = " ".join(norm(c["meaning"]) + " " + norm(c["note"]) + " " + norm(e["notes"]) for e in holding for c in e["causes"])
+    meanings = " ".join(
+        norm(c["meaning"]) + " " + norm(c["note"]) + " " + norm(e["notes"]) for e in holding for c in e["causes"]
+    )
     curator_notes = " ".join(norm(e["notes"]) for e in holding)
     for step in block.steps:
         # a step of a block the source duplicates may be recorded in the curator note instead
@@ -203,7 +210,7 @@ def test_it_holds_the_8_canvas_api_status_codes(loaded):
     table = re.findall(r"^(\d{3}|5XX) - (.+)$", text, re.M)
     assert len(table) == 8
     meanings = " ".join(norm(c["meaning"]) for e in entries for c in e["causes"])
-    for code, rest in table:
+    for _code, rest in table:
         # "400 - Bad RequestThe request was ...": the description starts after the status name
         description = re.split(r"(?<=[A-Za-z])(?=[A-Z](?:[a-z]|\s))", rest, maxsplit=1)[-1]
         assert norm(description) in meanings, description
@@ -225,7 +232,7 @@ def test_it_merges_the_infinite_campus_document(loaded):
     messages = []
     for i, line in enumerate(lines):
         if line.strip() == "Error Message":
-            following = next(l for l in lines[i + 1 :] if l.strip())
+            following = next(rest for rest in lines[i + 1 :] if rest.strip())
             messages.append(norm(following))
     entries = _entries_for(loaded, "infinite-campus")
     texts = [norm(t) for e in entries for t in (e["message"], *e["variants"])]
@@ -250,4 +257,3 @@ def test_it_marks_entries_that_do_not_block_the_sync(loaded):
     text = (SEEDS / "canvas-sis-error-code-dictionary.txt").read_text(encoding="utf-8")
     said = text.count("does not prevent") + text.count("does not affect grade passback")
     assert sum(1 for e in loaded["entries"] if not e["blocks_sync"]) >= said - 2
-

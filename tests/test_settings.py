@@ -37,7 +37,10 @@ def test_it_keeps_debug_off_unless_asked():
     env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
     result = subprocess.run(
         [sys.executable, "-c", "import portal.settings as s; print(s.DEBUG)"],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True,
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.stdout.strip() == "False"
 

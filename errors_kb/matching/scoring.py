@@ -111,9 +111,12 @@ def _slot_value(paste: Normalized, first: int, last: int) -> str:
     start = tokens[first].start
     end = tokens[last - 1].end
     # keep a closing bracket or parenthesis that belongs to the value: "1021.2.004 (ALG 1)"
-    while end < len(paste.display) and paste.display[end] in ")]" and paste.display[start:end].count(
-        "(" if paste.display[end] == ")" else "["
-    ) > paste.display[start:end].count(paste.display[end]):
+    while (
+        end < len(paste.display)
+        and paste.display[end] in ")]"
+        and paste.display[start:end].count("(" if paste.display[end] == ")" else "[")
+        > paste.display[start:end].count(paste.display[end])
+    ):
         end += 1
     return paste.display[start:end].strip(" \"'.,;:")
 
@@ -156,7 +159,7 @@ def _params(template: Template, paste: Normalized, bounds: list[tuple[int, int]]
     gaps = [(max(0, bounds[0][0] - MAX_SLOT_TOKENS), bounds[0][0])]
     gaps += [(bounds[i][1], bounds[i + 1][0]) for i in range(len(bounds) - 1)]
     gaps.append((bounds[-1][1], min(total, bounds[-1][1] + 12)))
-    for name, (first, last) in zip(template.slot_names, gaps):
+    for name, (first, last) in zip(template.slot_names, gaps, strict=False):
         if not name:
             continue
         value = _slot_value(paste, first, last)
@@ -250,8 +253,8 @@ def _order_bonus(fixed: tuple[str, ...], words: list[str]) -> float:
     """Share of consecutive fixed-word pairs that also follow each other in the paste."""
     if len(fixed) < 2:
         return 1.0
-    pairs = set(zip(words, words[1:]))
-    hits = sum(1 for pair in zip(fixed, fixed[1:]) if pair in pairs)
+    pairs = set(zip(words, words[1:], strict=False))
+    hits = sum(1 for pair in zip(fixed, fixed[1:], strict=False) if pair in pairs)
     return hits / (len(fixed) - 1)
 
 

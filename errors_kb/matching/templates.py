@@ -72,7 +72,11 @@ def slot_name(match: re.Match, preceding_text: str) -> str:
         return "id"
     if match.group("uuid") or match.group("number"):
         return "id"
-    if re.fullmatch(r"[x#]{2}/[x#]{2}/[x#]{4}", label) or (match.group("bare") or "").lower() in {"xx/xx/xxxx", "yyyy-mm-dd", "mm/dd/yyyy"}:
+    if re.fullmatch(r"[x#]{2}/[x#]{2}/[x#]{4}", label) or (match.group("bare") or "").lower() in {
+        "xx/xx/xxxx",
+        "yyyy-mm-dd",
+        "mm/dd/yyyy",
+    }:
         return "date"
     if label and re.fullmatch(r"[a-z ]+", label) and not re.fullmatch(r"x+", label):
         return label.replace(" ", "_")

@@ -30,7 +30,11 @@ def with_values(text: str, params: dict | None) -> SafeString:
             continue
         value_html = str(format_html(' <mark class="value" title="from your message">“{}”</mark>', value))
         escaped, count = re.subn(
-            rf"\b({pattern})\b", lambda m: m.group(1) + value_html, escaped, count=1, flags=re.IGNORECASE
+            rf"\b({pattern})\b",
+            lambda m, value_html=value_html: m.group(1) + value_html,
+            escaped,
+            count=1,
+            flags=re.IGNORECASE,
         )
     return mark_safe(escaped)
 

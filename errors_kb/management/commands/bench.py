@@ -49,8 +49,10 @@ def _hit(case: Case, vendor_slug: str, vendor_name: str, title: str, message: st
 
 def _ours(case: Case) -> tuple[list[tuple], bool]:
     outcome = search(case.query, case.vendor_hint, max_chars=settings.SEARCH_MAX_CHARS)
-    rows = [(r.candidate.vendor_slug, r.candidate.vendor_name, r.candidate.title, r.candidate.message)
-            for r in outcome.ranking.results]
+    rows = [
+        (r.candidate.vendor_slug, r.candidate.vendor_name, r.candidate.title, r.candidate.message)
+        for r in outcome.ranking.results
+    ]
     return rows, outcome.ranking.confident
 
 
@@ -133,7 +135,9 @@ class Command(BaseCommand):
         dev_cases = benchmark.load_cases(Path(cases)) if Path(cases).exists() else []
         per_entry = benchmark.entry_cases()
         chosen = [m.strip() for m in methods.split(",") if m.strip()]
-        self.stdout.write(f"cases: {len(dev_cases)} from {cases}; {len(per_entry)} per-entry (filled templates + unrelated text)")
+        self.stdout.write(
+            f"cases: {len(dev_cases)} from {cases}; {len(per_entry)} per-entry (filled templates + unrelated text)"
+        )
         header = f"{'entries':>8} {'method':<10} {'set':<9} {'top1':>6} {'top3':>6} {'mrr':>6} {'falseconf':>9} {'p50_ms':>8} {'p95_ms':>8} {'cold_p95':>8}"
         self.stdout.write(header)
         for size in (int(s) for s in sizes.split(",")):
@@ -177,5 +181,3 @@ class Command(BaseCommand):
         default.close()
         default.settings_dict["NAME"] = bench_name
         self.stdout.write(f"benchmark database: {bench_name} (the portal's own database is not touched)")
-
-

@@ -28,7 +28,9 @@ class Command(BaseCommand):
                 report = import_data(load_json(path.read_bytes(), name), overwrite_curated=overwrite_curated)
             except ImportFileError as error:
                 problems = "\n  ".join(error.problems)
-                raise CommandError(f"{name}: nothing imported; {len(error.problems)} problem(s):\n  {problems}")
+                raise CommandError(
+                    f"{name}: nothing imported; {len(error.problems)} problem(s):\n  {problems}"
+                ) from None
             self.stdout.write(f"{name}: {report.summary()}")
             for kept in report.entries_kept_curated:
                 self.stdout.write(f"  kept (edited by a curator): {kept}")

@@ -28,7 +28,9 @@ class Command(BaseCommand):
     help = "Load the dictionary (fixtures/*.json) into an empty database; a database with entries is left alone."
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true", help="Import even when entries exist (curated entries are kept).")
+        parser.add_argument(
+            "--force", action="store_true", help="Import even when entries exist (curated entries are kept)."
+        )
 
     def handle(self, force=False, **options):
         if Entry.objects.exists() and not force:
@@ -37,7 +39,7 @@ class Command(BaseCommand):
         try:
             report = import_data(dictionary_data())
         except ImportFileError as error:
-            raise CommandError(f"fixtures/: nothing loaded:\n{error}")
+            raise CommandError(f"fixtures/: nothing loaded:\n{error}") from None
         self.stdout.write(f"load_dictionary: {report.summary()}")
         if not connection.in_atomic_block:
             with connection.cursor() as cursor:
