@@ -83,6 +83,16 @@ class _Validator:
         if not isinstance(value, list) or not all(_is_text(item, required=True) for item in value):
             self.problem(where, name, "must be a list of non-empty strings")
 
+    def slug_list(self, record: dict, where: str, name: str) -> None:
+        value = record.get(name, [])
+        try:
+            if not isinstance(value, list):
+                raise ValidationError("not a list")
+            for item in value:
+                validate_slug(item)
+        except (ValidationError, TypeError):
+            self.problem(where, name, "must be a list of slugs of letters, digits and hyphens")
+
     def run(self) -> None:
         if not isinstance(self.data, dict):
             self.problems.append("the file must hold a JSON object with 'vendors' and 'entries' lists")
@@ -120,6 +130,7 @@ class _Validator:
             if vendor.get("kind", VendorKind.SIS) not in VendorKind.values:
                 self.problem(where, "kind", f"must be one of {', '.join(VendorKind.values)}")
             self.string_list(vendor, where, "aliases")
+            self.slug_list(vendor, where, "former_slugs")
             if slug in seen:
                 self.problem(where, "slug", f"{slug!r} appears twice in the file")
             if isinstance(slug, str):
@@ -147,6 +158,7 @@ class _Validator:
 
     def entries(self, vendor_keys: set[str], topic_slugs: set[str]) -> None:
         natural_keys: set[tuple] = set()
+        keys: set = set()
         slugs: set[tuple] = set()
         for index, entry in enumerate(self.data.get("entries", [])):
             where = f"entries[{index}]"
@@ -163,6 +175,13 @@ class _Validator:
             self.text(entry, where, "message", required=True)
             self.string_list(entry, where, "variants")
             self.text(entry, where, "notes", required=False)
+            self.text(entry, where, "internal_notes", required=False)
+            self.slug_list(entry, where, "former_slugs")
+            if entry.get("key") is not None:
+                self.text(entry, where, "key", required=True, max_length=200)
+                if entry.get("key") in keys:
+                    self.problem(where, "key", f"{entry['key']!r} appears twice in the file")
+                keys.add(entry.get("key"))
             if entry.get("slug") is not None:
                 try:
                     validate_slug(entry["slug"])
@@ -290,6 +309,7 @@ def _normal_steps(steps: list) -> list:
 def _normal_entry(record: dict, vendor_slug: str) -> dict:
     """The entry's content in export shape, with every optional field filled in."""
     return {
+        "key": (record.get("key") or "").strip(),
         "vendor": vendor_slug,
         "title": record["title"].strip(),
         "slug": record.get("slug") or "",
@@ -311,13 +331,15 @@ def _normal_entry(record: dict, vendor_slug: str) -> dict:
             {"title": r["title"].strip(), "url": (r.get("url") or "").strip()} for r in record.get("resources", [])
         ],
         "notes": (record.get("notes") or "").strip(),
+        "internal_notes": (record.get("internal_notes") or "").strip(),
+        "former_slugs": sorted(record.get("former_slugs", [])),
         "source": record.get("source", SourceDocument.CURATOR),
         "status": record.get("status", EntryStatus.PUBLISHED),
     }
 
 
 def fingerprint(entry_dict: dict) -> str:
-    content = {key: value for key, value in entry_dict.items() if key != "slug"}
+    content = {name: value for name, value in entry_dict.items() if name not in {"slug", "key"}}
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
@@ -332,6 +354,7 @@ def steps_to_dicts(steps) -> list:
 def entry_to_dict(entry: Entry) -> dict:
     """Export shape of one entry; expects Entry.objects.with_details()."""
     return {
+        "key": entry.key,
         "vendor": entry.vendor.slug,
         "title": entry.title,
         "slug": entry.slug,
@@ -347,6 +370,8 @@ def entry_to_dict(entry: Entry) -> dict:
         ],
         "resources": [{"title": r.title, "url": r.url} for r in entry.resources.all()],
         "notes": entry.notes,
+        "internal_notes": entry.internal_notes,
+        "former_slugs": sorted(entry.former_slugs),
         "source": entry.source,
         "status": entry.status,
     }
@@ -360,7 +385,14 @@ def export_data(vendor_slugs: list[str] | None = None) -> dict:
         entries = entries.filter(vendor__slug__in=vendor_slugs)
     return {
         "vendors": [
-            {"name": v.name, "slug": v.slug, "kind": v.kind, "aliases": list(v.aliases), "description": v.description}
+            {
+                "name": v.name,
+                "slug": v.slug,
+                "kind": v.kind,
+                "aliases": list(v.aliases),
+                "description": v.description,
+                "former_slugs": list(v.former_slugs),
+            }
             for v in vendors.order_by("slug")
         ],
         "topics": [
@@ -425,6 +457,7 @@ def import_data(data: Any, *, overwrite_curated: bool = False) -> ImportReport:
             "kind": record.get("kind", VendorKind.SIS),
             "aliases": record.get("aliases", []),
             "description": record.get("description", ""),
+            "former_slugs": record.get("former_slugs", []),
         }
         _, created = Vendor.objects.update_or_create(slug=record["slug"], defaults=defaults)
         if created:
@@ -435,14 +468,15 @@ def import_data(data: Any, *, overwrite_curated: bool = False) -> ImportReport:
     vendors = {v.slug: v for v in Vendor.objects.all()}
     vendors_by_name = {v.name.lower(): v for v in vendors.values()}
     topics = {t.slug: t for t in Topic.objects.all()}
-    existing = {
-        (e.vendor.slug, e.title, e.message): e
-        for e in Entry.objects.with_details().filter(
+    existing_entries = list(
+        Entry.objects.with_details().filter(
             vendor__slug__in={
                 (vendors.get(r["vendor"]) or vendors_by_name[r["vendor"].lower()]).slug for r in data.get("entries", [])
             }
         )
-    }
+    )
+    existing = {(e.vendor.slug, e.title, e.message): e for e in existing_entries}
+    by_key = {e.key: e for e in existing_entries}
     taken_slugs: dict[int, set[str]] = {}
     for vendor_id, slug in Entry.objects.values_list("vendor_id", "slug"):
         taken_slugs.setdefault(vendor_id, set()).add(slug)
@@ -451,13 +485,17 @@ def import_data(data: Any, *, overwrite_curated: bool = False) -> ImportReport:
         vendor = vendors.get(record["vendor"]) or vendors_by_name[record["vendor"].lower()]
         content = _normal_entry(record, vendor.slug)
         new_fingerprint = fingerprint(content)
-        entry = existing.get((vendor.slug, content["title"], content["message"]))
+        # The stable key wins: a curator's rename of title or message is the same entry.
+        entry = by_key.get(content["key"]) if content["key"] else None
+        entry = entry or existing.get((vendor.slug, content["title"], content["message"]))
         fields = {
             "variants": content["variants"],
             "http_status": content["http_status"],
             "error_code": content["error_code"] or "",
             "blocks_sync": content["blocks_sync"],
             "notes": content["notes"],
+            "internal_notes": content["internal_notes"],
+            "former_slugs": content["former_slugs"],
             "source": content["source"],
             "status": content["status"],
             "imported_fingerprint": new_fingerprint,
@@ -467,7 +505,12 @@ def import_data(data: Any, *, overwrite_curated: bool = False) -> ImportReport:
             slug = _unique_slug(content["slug"] or content["title"], taken)
             taken.add(slug)
             entry = Entry.objects.create(
-                vendor=vendor, title=content["title"], message=content["message"], slug=slug, **fields
+                key=content["key"] or f"{vendor.slug}.{slug}",
+                vendor=vendor,
+                title=content["title"],
+                message=content["message"],
+                slug=slug,
+                **fields,
             )
             _write_content(entry, content, topics)
             report.entries_created += 1
@@ -479,6 +522,10 @@ def import_data(data: Any, *, overwrite_curated: bool = False) -> ImportReport:
         if entry.imported_fingerprint and current != entry.imported_fingerprint and not overwrite_curated:
             report.entries_kept_curated.append(f"{vendor.slug} / {entry.title}")
             continue
+        fields |= {"title": content["title"], "message": content["message"]}
+        if content["slug"] and content["slug"] != entry.slug:
+            # A renamed slug keeps the old permalink working.
+            fields |= {"slug": content["slug"], "former_slugs": sorted({*content["former_slugs"], entry.slug})}
         for name, value in fields.items():
             setattr(entry, name, value)
         entry.save(update_fields=[*fields, "updated_at"])

@@ -11,13 +11,15 @@ class VendorKind(models.TextChoices):
     SIS = "sis", "Student information system"
     LMS = "lms", "LMS API"
     INTEGRATION = "integration", "Integration API"
+    # An API that school grade syncs never call, kept because a source document covers it.
+    OTHER = "other", "Other API (not a school grade sync)"
 
 
 class SourceDocument(models.TextChoices):
     DICTIONARY = "canvas-sis-error-code-dictionary.txt", "Canvas SIS Error Code Dictionary"
     INFINITE_CAMPUS = "infinite-campus-grade-passback-errors.txt", "Infinite Campus grade passback errors"
     CLEVER = "clever-lms-connect-grade-passback-errors.md", "Clever LMS Connect grade passback API errors"
-    CANVAS_API = "canvas-api-http-errors.txt", "Canvas API HTTP errors"
+    CANVAS_MEDICAL = "canvas-api-http-errors.txt", "Canvas Medical FHIR API errors"
     LTI_THREAD = "canvas-lti11-grade-passback-422-thread.txt", "Community thread: LTI 1.1 grade passback 422"
     CURATOR = "curator", "Written by a curator"
 
@@ -48,6 +50,12 @@ class Vendor(models.Model):
         help_text="Other names a pasted error may use for this vendor, comma-separated.",
     )
     description = models.TextField(blank=True)
+    former_slugs = ArrayField(
+        models.SlugField(max_length=100),
+        default=list,
+        blank=True,
+        help_text="Slugs this vendor had before; their URLs redirect here.",
+    )
 
     objects = VendorManager()
 
@@ -116,6 +124,8 @@ class EntryManager(models.Manager.from_queryset(EntryQuerySet)):
 
 
 class Entry(models.Model):
+    # Stable identity for imports: kept when a curator renames the title, slug or message.
+    key = models.CharField(max_length=200, help_text="Stable identifier of the entry in the import files.")
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="entries")
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200)
@@ -131,7 +141,16 @@ class Entry(models.Model):
     blocks_sync = models.BooleanField(
         default=True, help_text="Untick when the error does not prevent other grades from posting."
     )
-    notes = models.TextField(blank=True, help_text="Curator notes shown on the entry page.")
+    notes = models.TextField(blank=True, help_text="A note for readers, shown on the public entry page.")
+    internal_notes = models.TextField(
+        blank=True, help_text="Editorial notes for staff (source oddities, decisions); never shown to the public."
+    )
+    former_slugs = ArrayField(
+        models.SlugField(max_length=200),
+        default=list,
+        blank=True,
+        help_text="Slugs this entry had before; their URLs redirect here.",
+    )
     source = models.CharField(max_length=60, choices=SourceDocument.choices, default=SourceDocument.CURATOR)
     status = models.CharField(max_length=20, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
     topics = models.ManyToManyField(Topic, related_name="entries", blank=True)
@@ -151,6 +170,7 @@ class Entry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["vendor", "slug"], name="entry_unique_vendor_slug"),
             models.UniqueConstraint(fields=["vendor", "title", "message"], name="entry_unique_natural_key"),
+            models.UniqueConstraint(fields=["key"], name="entry_unique_key"),
             models.CheckConstraint(
                 condition=Q(http_status__isnull=True) | Q(http_status__gte=100, http_status__lte=599),
                 name="entry_http_status_range",
@@ -171,6 +191,8 @@ class Entry(models.Model):
         from errors_kb.matching.index import entry_search_tokens
 
         self.search_tokens = entry_search_tokens(self.title, self.message, self.variants)
+        if not self.key:
+            self.key = f"{self.vendor.slug}.{self.slug}"
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"title", "message", "variants"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "search_tokens"}

@@ -142,6 +142,9 @@ TEMPLATES = [
 DATABASES = {
     "default": database_from_url(os.environ["DATABASE_URL"]) if os.getenv("DATABASE_URL") else local_database()
 }
+if os.getenv("TEST_DATABASE_NAME"):
+    # Lets several test runs share one server without dropping each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"

@@ -161,9 +161,11 @@ def test_it_holds_every_dictionary_message_with_its_causes_and_steps(loaded, blo
 
     fixture_steps = [s for e in holding for c in e["causes"] for s in _flat_steps(c["steps"])]
     meanings = " ".join(
-        norm(c["meaning"]) + " " + norm(c["note"]) + " " + norm(e["notes"]) for e in holding for c in e["causes"]
+        norm(c["meaning"]) + " " + norm(c["note"]) + " " + norm(e["internal_notes"])
+        for e in holding
+        for c in e["causes"]
     )
-    curator_notes = " ".join(norm(e["notes"]) for e in holding)
+    curator_notes = " ".join(norm(e["internal_notes"]) for e in holding)
     for step in block.steps:
         # a step of a block the source duplicates may be recorded in the curator note instead
         assert step in fixture_steps or step in curator_notes, f"step missing: {step!r}"
@@ -200,10 +202,10 @@ def test_it_holds_all_15_clever_rows(loaded):
     assert len(_entries_for(loaded, "clever")) == 15
 
 
-def test_it_holds_the_8_canvas_api_status_codes(loaded):
+def test_it_holds_the_8_canvas_medical_fhir_status_codes(loaded):
     text = (SEEDS / "canvas-api-http-errors.txt").read_text(encoding="utf-8")
     details = re.findall(r'"text":\s*"([^"]+)"', text)
-    entries = _entries_for(loaded, "canvas-api")
+    entries = _entries_for(loaded, "canvas-medical")
     assert sorted(e["http_status"] for e in entries) == [200, 400, 401, 403, 404, 412, 422, 500]
     for detail in details:
         assert any(detail in e["message"] for e in entries), detail
