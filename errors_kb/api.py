@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from errors_kb.filters import EntryFilter
+from errors_kb.forms import PageForm, first_error
 from errors_kb.importing import entry_to_dict
 from errors_kb.models import Entry, Vendor
 
@@ -15,14 +16,15 @@ PAGE_SIZE = 50
 
 
 def _page(request: HttpRequest, items, serialize) -> JsonResponse:
-    raw_page = request.GET.get("page", "1")
-    if not raw_page.isdigit() or int(raw_page) < 1:
-        return JsonResponse({"error": "page must be a whole number from 1."}, status=400)
+    form = PageForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"error": first_error(form)}, status=400)
+    number = form.cleaned_data["page"]
     paginator = Paginator(items, PAGE_SIZE)
     try:
-        page = paginator.page(int(raw_page))
+        page = paginator.page(number)
     except EmptyPage:
-        return JsonResponse({"error": f"page {raw_page} is past the last page ({paginator.num_pages})."}, status=404)
+        return JsonResponse({"error": f"page {number} is past the last page ({paginator.num_pages})."}, status=404)
 
     def link(number: int) -> str:
         params = request.GET.copy()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import connection, models
@@ -99,6 +100,46 @@ class Topic(models.Model):
         return (self.slug,)
 
 
+# How many entries the "same problem" and "related integrations" sections list at most.
+SAME_PROBLEM_LIMIT = 6
+RELATED_INTEGRATIONS_LIMIT = 6
+
+
+def _rank_same_family(entry: Entry, topics: list[Topic], candidates: list[Entry], limit: int) -> list[Entry]:
+    """Best first: more shared topics; then one entry per vendor before any vendor's second;
+    then closeness: the share of words of title and message in common (puts "Grading category
+    ... not found" beside its twins) plus half the share of topics in common (an entry wholly
+    of this family before one that only touches it); then vendor name and title.
+
+    Which topic is an entry's primary one is not stored (imports sort the slugs), so it
+    cannot rank here; the topic share stands in for it.
+    """
+    words = set(entry.search_tokens)
+    own_topics = {topic.id for topic in topics}
+    ranked = []
+    for other in candidates:
+        other_topics = set(other.family_ids)
+        shared = own_topics & other_topics
+        other.shared_topics = [topic for topic in topics if topic.id in shared]
+        other_words = set(other.search_tokens)
+        word_share = len(words & other_words) / len(words | other_words) if words | other_words else 0.0
+        closeness = word_share + len(shared) / len(own_topics | other_topics) / 2
+        ranked.append(((-len(shared), -closeness, other.vendor.name, other.title, other.id), other))
+    ranked.sort(key=lambda pair: pair[0])
+    chosen: list[Entry] = []
+    per_vendor: dict[int, int] = {}
+    while ranked and len(chosen) < limit:
+        # the best remaining entry of the best shared-topic tier, from the least listed vendor
+        position = min(
+            range(len(ranked)),
+            key=lambda i: (ranked[i][0][0], per_vendor.get(ranked[i][1].vendor_id, 0), i),
+        )
+        _, other = ranked.pop(position)
+        per_vendor[other.vendor_id] = per_vendor.get(other.vendor_id, 0) + 1
+        chosen.append(other)
+    return chosen
+
+
 class EntryQuerySet(models.QuerySet):
     def published(self) -> EntryQuerySet:
         return self.filter(status=EntryStatus.PUBLISHED)
@@ -116,6 +157,49 @@ class EntryQuerySet(models.QuerySet):
             "resources",
             Prefetch("causes", queryset=Cause.objects.prefetch_related(Prefetch("steps", queryset=top_steps))),
         )
+
+    def same_problem_as(self, entry: Entry) -> list[Entry]:
+        """Published SIS entries of other vendors in the entry's problem family, best first.
+
+        For an SIS entry: "the same problem in other SIS". A Clever or LTI entry gets the SIS
+        entries of its family too (its page words the heading differently); an entry of an
+        API that school syncs never call (kind "other", e.g. Canvas Medical) gets none.
+        Each result has its vendor loaded and carries `shared_topics`: the entry's topics it
+        shares, in name order.
+        """
+        return self.related_links(entry, kinds=(VendorKind.SIS,))["same_problem"]
+
+    def related_integrations(self, entry: Entry) -> list[Entry]:
+        """Published Clever / LTI (kind integration) entries of other vendors in the entry's
+        family, best first; never kind "other", and none for a kind "other" entry."""
+        return self.related_links(entry, kinds=(VendorKind.INTEGRATION,))["related_integrations"]
+
+    def related_links(
+        self, entry: Entry, kinds: tuple[str, ...] = (VendorKind.SIS, VendorKind.INTEGRATION)
+    ) -> dict[str, list[Entry]]:
+        """Both lists of the entry page from one query:
+        {"same_problem": same_problem_as(entry), "related_integrations": related_integrations(entry)}.
+        Expects entry.vendor and entry.topics loaded (with_details), else loads them.
+        """
+        links: dict[str, list[Entry]] = {"same_problem": [], "related_integrations": []}
+        topics = list(entry.topics.all())
+        if not topics or entry.vendor.kind == VendorKind.OTHER:
+            return links
+        sharing = Entry.topics.through.objects.filter(topic_id__in=[topic.id for topic in topics]).values("entry_id")
+        candidates = list(
+            self.published()
+            .filter(vendor__kind__in=kinds, id__in=sharing)
+            .exclude(vendor_id=entry.vendor_id)
+            .select_related("vendor")
+            .annotate(family_ids=ArrayAgg("topics__id"))
+        )
+        for name, kind, limit in (
+            ("same_problem", VendorKind.SIS, SAME_PROBLEM_LIMIT),
+            ("related_integrations", VendorKind.INTEGRATION, RELATED_INTEGRATIONS_LIMIT),
+        ):
+            of_kind = [other for other in candidates if other.vendor.kind == kind]
+            links[name] = _rank_same_family(entry, topics, of_kind, limit)
+        return links
 
 
 class EntryManager(models.Manager.from_queryset(EntryQuerySet)):
@@ -200,6 +284,11 @@ class Entry(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("entry_detail", args=[self.vendor.slug, self.slug])
+
+    @property
+    def is_error(self) -> bool:
+        """False for a documented success status (2xx), which some API pages list beside their errors."""
+        return self.http_status is None or not 200 <= self.http_status < 300
 
     def natural_key(self) -> tuple[str, str, str]:
         return (self.vendor.slug, self.title, self.message)

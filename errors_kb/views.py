@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -76,7 +76,9 @@ def api_search(request: HttpRequest) -> JsonResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     # SIS first in the picker: teachers pick their SIS far more often than an API.
-    vendors = sorted(Vendor.objects.all(), key=lambda v: (v.kind != VendorKind.SIS, v.name))
+    vendors = sorted(
+        Vendor.objects.exclude(kind=VendorKind.OTHER), key=lambda v: (v.kind != VendorKind.SIS, v.name)
+    )
     context: dict = {
         "nav": "search",
         "vendors": vendors,
@@ -118,9 +120,17 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
     return render(request, "errors_kb/vendor_list.html", {"vendors": vendors, "nav": "vendors"})
 
 
+def _vendor_or_404(vendor_slug: str) -> Vendor:
+    """The vendor with this slug now, or the one that had it before a rename."""
+    vendor = Vendor.objects.filter(slug=vendor_slug).first()
+    return vendor or get_object_or_404(Vendor, former_slugs__contains=[vendor_slug])
+
+
 @require_GET
 def vendor_detail(request: HttpRequest, vendor_slug: str) -> HttpResponse:
-    vendor = get_object_or_404(Vendor, slug=vendor_slug)
+    vendor = _vendor_or_404(vendor_slug)
+    if vendor.slug != vendor_slug:
+        return redirect(vendor, permanent=True)
     entries = Entry.objects.published().for_vendor(vendor).with_listing().order_by("title")
     return render(request, "errors_kb/vendor_detail.html", {"vendor": vendor, "entries": entries, "nav": "vendors"})
 
@@ -142,19 +152,23 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def entry_detail(request: HttpRequest, vendor_slug: str, entry_slug: str) -> HttpResponse:
-    entry = get_object_or_404(Entry.objects.published().with_details(), vendor__slug=vendor_slug, slug=entry_slug)
-    related = (
-        Entry.objects.published()
-        .filter(topics__in=entry.topics.all())
-        .exclude(vendor=entry.vendor)
-        .select_related("vendor")
-        .distinct()
-        .order_by("vendor__name", "title")
-    )
+    vendor = _vendor_or_404(vendor_slug)
+    entries = Entry.objects.published().filter(vendor=vendor)
+    entry = entries.with_details().filter(slug=entry_slug).first()
+    if entry is None:
+        entry = get_object_or_404(entries.with_details(), former_slugs__contains=[entry_slug])
+    if (vendor.slug, entry.slug) != (vendor_slug, entry_slug):
+        return redirect(entry, permanent=True)
+    published = Entry.objects.published()
     return render(
         request,
         "errors_kb/entry_detail.html",
-        {"entry": entry, "params": {}, "related": related, "nav": "vendors"},
+        {
+            "entry": entry,
+            "params": {},
+            **published.related_links(entry),
+            "nav": "vendors",
+        },
     )
 
 

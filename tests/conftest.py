@@ -11,7 +11,23 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.getenv("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+# The source documents live beside the project in CI (../shared/seeds); a user's clone has
+# none, and the tests that compare the fixtures with them skip there, saying why.
+SOURCES_DIR = Path(os.getenv("SOURCES_DIR", Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"))
+needs_sources = pytest.mark.skipif(
+    not SOURCES_DIR.is_dir(), reason=f"the source documents are not in {SOURCES_DIR} (set SOURCES_DIR)"
+)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """CI has every part the tests need, so there a skipped test is a failure (.ci/run sets this)."""
+    if os.getenv("FAIL_ON_SKIP") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and session.exitstatus == 0:
+        reporter.write_line(f"FAIL_ON_SKIP=1: {len(skipped)} test(s) skipped; every test must run here.", red=True)
+        session.exitstatus = 1
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,7 @@ def test_it_takes_a_teacher_from_a_paste_to_the_fix(live_server, page, live_dict
     assert page.get_by_label("Error message").input_value() == SKYWARD_PASTE
     screenshot(page, "paste-result-desktop")
     best.get_by_role("link", name="Grading Category Not Found").click()
-    assert page.url.endswith("/vendors/skyward/grading-category-not-found/")
+    assert page.url == live_server.url + "/vendors/skyward/grading-category-not-found/"
     assert page.get_by_role("heading", level=1).inner_text() == "Grading Category Not Found"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from errors_kb.matching.generic import is_bare_http_status
 from errors_kb.matching.normalize import Normalized, normalize
 from errors_kb.matching.scoring import Match, PreparedPaste, Weight, exact_match, fuzzy_match
 from errors_kb.matching.templates import compile_template
@@ -121,7 +122,8 @@ def rank(
     ranked.sort(key=lambda r: (-r.sort_key, -r.match.covered, r.candidate.vendor_name, r.candidate.title))
     ranked = [r for r in ranked if r.match.exact or r.score >= SUGGESTION_MIN_SCORE]
 
-    confident = _is_confident(ranked, vendor_hint)
+    # A bare status line ("401 Unauthorized") could come from any system: only a vendor picked says which.
+    confident = _is_confident(ranked, vendor_hint) and (bool(vendor_hint) or not is_bare_http_status(paste))
     shared = _shared_vendors(ranked, vendor_hint, detected_vendor)
     return Ranking(results=ranked[:limit], confident=confident, detected_vendor=detected_vendor, shared_vendors=shared)
 
