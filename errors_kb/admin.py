@@ -11,6 +11,31 @@ from errors_kb.models import Cause, Entry, EntryStatus, Resource, SearchToken, S
 from errors_kb.steps_text import steps_to_text, text_to_steps
 
 
+class LinesField(forms.CharField):
+    """A list edited as one item a line (commas are common inside messages and phrases)."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 90})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value) -> list[str]:
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class EntryForm(forms.ModelForm):
+    variants = LinesField(required=False, help_text="Other wordings of the same message, one a line.")
+    phrases = LinesField(
+        required=False,
+        label="Also described as",
+        help_text="How people describe this problem in their own words, one phrase a line.",
+    )
+
+    class Meta:
+        model = Entry
+        fields = ["variants", "phrases"]  # the admin adds the rest from its fieldsets
+
+
 class CauseForm(forms.ModelForm):
     steps_text = forms.CharField(
         label="How to fix",
@@ -87,6 +112,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(Entry)
 class EntryAdmin(admin.ModelAdmin):
+    form = EntryForm
     list_display = ["title", "vendor", "http_status", "blocks_sync", "status", "updated_at"]
     list_filter = ["status", "vendor", "topics", "blocks_sync", "source", "http_status"]
     list_select_related = ["vendor"]
@@ -94,16 +120,20 @@ class EntryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["topics"]
     inlines = [CauseInline, ResourceInline]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["key", "created_at", "updated_at"]
     actions = ["publish", "unpublish"]
     fieldsets = [
-        (None, {"fields": ["vendor", "title", "slug", "message", "variants", "status"]}),
-        ("Classification", {"fields": ["http_status", "error_code", "blocks_sync", "topics", "source"]}),
-        ("Curator notes", {"fields": ["notes", "created_at", "updated_at"]}),
+        (None, {"fields": ["vendor", "title", "slug", "message", "variants", "phrases", "status"]}),
+        (
+            "Classification",
+            {"fields": ["http_status", "error_code", "blocks_sync", "is_generic", "topics", "source"]},
+        ),
+        ("Notes", {"fields": ["notes", "internal_notes", "former_slugs", "key", "created_at", "updated_at"]}),
     ]
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
+        form.instance.refresh_content_tokens()
         # The search weighs words by how many published entries hold them.
         SearchToken.objects.refresh()
 

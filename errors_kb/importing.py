@@ -174,6 +174,11 @@ class _Validator:
             self.text(entry, where, "title", required=True, max_length=200)
             self.text(entry, where, "message", required=True)
             self.string_list(entry, where, "variants")
+            self.string_list(entry, where, "phrases")
+            if any(isinstance(p, str) and len(p) > 200 for p in entry.get("phrases") or []):
+                self.problem(where, "phrases", "holds a phrase longer than 200 characters")
+            if not isinstance(entry.get("is_generic", False), bool):
+                self.problem(where, "is_generic", "must be true or false")
             self.text(entry, where, "notes", required=False)
             self.text(entry, where, "internal_notes", required=False)
             self.slug_list(entry, where, "former_slugs")
@@ -315,6 +320,8 @@ def _normal_entry(record: dict, vendor_slug: str) -> dict:
         "slug": record.get("slug") or "",
         "message": record["message"].strip(),
         "variants": [v.strip() for v in record.get("variants", [])],
+        "phrases": [p.strip() for p in record.get("phrases", [])],
+        "is_generic": record.get("is_generic", False),
         "http_status": record.get("http_status"),
         "error_code": record.get("error_code") or None,
         "blocks_sync": record.get("blocks_sync", True),
@@ -360,6 +367,8 @@ def entry_to_dict(entry: Entry) -> dict:
         "slug": entry.slug,
         "message": entry.message,
         "variants": list(entry.variants),
+        "phrases": list(entry.phrases),
+        "is_generic": entry.is_generic,
         "http_status": entry.http_status,
         "error_code": entry.error_code or None,
         "blocks_sync": entry.blocks_sync,
@@ -436,6 +445,7 @@ def _write_content(entry: Entry, content: dict, topics: dict[str, Topic]) -> Non
         for position, r in enumerate(content["resources"], start=1)
     )
     entry.topics.set([topics[slug] for slug in content["topics"]])
+    entry.refresh_content_tokens()
 
 
 def current_fingerprint(entry: Entry) -> str:
@@ -490,6 +500,8 @@ def import_data(data: Any, *, overwrite_curated: bool = False) -> ImportReport:
         entry = entry or existing.get((vendor.slug, content["title"], content["message"]))
         fields = {
             "variants": content["variants"],
+            "phrases": content["phrases"],
+            "is_generic": content["is_generic"],
             "http_status": content["http_status"],
             "error_code": content["error_code"] or "",
             "blocks_sync": content["blocks_sync"],

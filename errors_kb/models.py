@@ -220,6 +220,21 @@ class Entry(models.Model):
         blank=True,
         help_text="Other wordings of the same message that a paste may carry.",
     )
+    phrases = ArrayField(
+        models.CharField(max_length=200),
+        default=list,
+        blank=True,
+        verbose_name="also described as",
+        help_text="How people describe this problem in their own words, one phrase a line.",
+    )
+    is_generic = models.BooleanField(
+        "generic message",
+        default=False,
+        help_text=(
+            "Tick when countless systems emit this message (an HTTP reason phrase, a web framework's default "
+            "error): alone it is never a confident answer, only with the vendor named, picked or other context."
+        ),
+    )
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     error_code = models.CharField(max_length=100, blank=True)
     blocks_sync = models.BooleanField(
@@ -240,6 +255,8 @@ class Entry(models.Model):
     topics = models.ManyToManyField(Topic, related_name="entries", blank=True)
     # Distinct fixed words of the title, message and variants: what retrieval matches on.
     search_tokens = ArrayField(models.CharField(max_length=100), default=list, blank=True, editable=False)
+    # Words of everything else a reader may describe it by: meanings, steps, topics, phrases.
+    content_tokens = ArrayField(models.CharField(max_length=100), default=list, blank=True, editable=False)
     # Fingerprint of the content as last imported; a different current fingerprint
     # means a curator edited the entry since, and imports leave it alone.
     imported_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
@@ -266,6 +283,7 @@ class Entry(models.Model):
             # No pending list: after a bulk import, searches would scan it unindexed until
             # the next vacuum (p95 went from 23 ms to 199 ms at 100,000 entries).
             GinIndex(fields=["search_tokens"], name="entry_search_tokens_gin", fastupdate=False),
+            GinIndex(fields=["content_tokens"], name="entry_content_tokens_gin", fastupdate=False),
         ]
 
     def __str__(self) -> str:
@@ -284,6 +302,16 @@ class Entry(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("entry_detail", args=[self.vendor.slug, self.slug])
+
+    def refresh_content_tokens(self) -> None:
+        """Recompute the words of the entry's prose after its causes, steps or topics changed."""
+        from errors_kb.matching.index import entry_content_tokens
+
+        texts = [*self.phrases, *self.topics.values_list("name", flat=True)]
+        for cause in self.causes.prefetch_related("steps"):
+            texts += [cause.meaning, cause.note, *(step.text for step in cause.steps.all())]
+        self.content_tokens = entry_content_tokens(texts)
+        Entry.objects.filter(pk=self.pk).update(content_tokens=self.content_tokens)
 
     @property
     def is_error(self) -> bool:
@@ -366,16 +394,20 @@ class Resource(models.Model):
 
 class SearchTokenQuerySet(models.QuerySet):
     def refresh(self) -> None:
-        """Recount how many published entries hold each word; retrieval weighs words by it."""
+        """Recount how many published entries hold each word, in their templates and in their
+        prose; retrieval weighs words by it."""
         table = self.model._meta.db_table
         entries = Entry._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table}")
             cursor.execute(
-                f"INSERT INTO {table} (token, entry_count) "
-                f"SELECT token, count(*) FROM {entries}, unnest(search_tokens) AS token "
-                "WHERE status = %s GROUP BY token",
-                [EntryStatus.PUBLISHED],
+                f"INSERT INTO {table} (token, entry_count, content_count) "
+                "SELECT token, count(*) FILTER (WHERE in_template), count(*) FILTER (WHERE NOT in_template) FROM ("
+                f"  SELECT unnest(search_tokens) AS token, true AS in_template FROM {entries} WHERE status = %s"
+                "  UNION ALL"
+                f"  SELECT unnest(content_tokens), false FROM {entries} WHERE status = %s"
+                ") words GROUP BY token",
+                [EntryStatus.PUBLISHED, EntryStatus.PUBLISHED],
             )
             cursor.execute(f"ANALYZE {entries}")
 
@@ -384,7 +416,8 @@ class SearchToken(models.Model):
     """Document frequency of each word of the published templates."""
 
     token = models.CharField(max_length=100)
-    entry_count = models.PositiveIntegerField()
+    entry_count = models.PositiveIntegerField(default=0)  # published entries whose templates hold it
+    content_count = models.PositiveIntegerField(default=0)  # ... whose prose (meanings, steps, phrases) holds it
 
     objects = SearchTokenQuerySet.as_manager()
 

@@ -56,7 +56,7 @@ def resolve_vendor(value: str | None, vendors: list[Vendor]) -> Vendor | None:
 
 
 def _document_frequencies(words: list[str]) -> dict[str, int]:
-    return dict(SearchToken.objects.filter(token__in=words).values_list("token", "entry_count"))
+    return dict(SearchToken.objects.filter(token__in=words, entry_count__gt=0).values_list("token", "entry_count"))
 
 
 def _typo_corrections(unknown: list[str]) -> dict[str, str]:
@@ -66,7 +66,7 @@ def _typo_corrections(unknown: list[str]) -> dict[str, str]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT ON (q) q, t.token FROM unnest(%s::text[]) AS q "
-            f"JOIN {table} t ON t.token %% q "
+            f"JOIN {table} t ON t.token %% q AND t.entry_count > 0 "
             "ORDER BY q, similarity(t.token, q) DESC, t.entry_count DESC",
             [unknown],
         )

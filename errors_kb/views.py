@@ -76,9 +76,7 @@ def api_search(request: HttpRequest) -> JsonResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     # SIS first in the picker: teachers pick their SIS far more often than an API.
-    vendors = sorted(
-        Vendor.objects.exclude(kind=VendorKind.OTHER), key=lambda v: (v.kind != VendorKind.SIS, v.name)
-    )
+    vendors = sorted(Vendor.objects.exclude(kind=VendorKind.OTHER), key=lambda v: (v.kind != VendorKind.SIS, v.name))
     context: dict = {
         "nav": "search",
         "vendors": vendors,

@@ -219,14 +219,50 @@ def test_it_holds_the_8_canvas_medical_fhir_status_codes(loaded):
         assert norm(description) in meanings, description
 
 
-def test_it_holds_the_lti_thread_with_one_cause_per_finding(loaded):
+def test_it_answers_every_lti_thread_finding_with_todays_canvas(loaded):
+    findings = {
+        # finding: (what the 2018 thread says, what an LTI entry's causes or dated note must say about it today)
+        "http method": ("changed the http method", r"\bHTTP method\b"),
+        "content type": ("changed the Content-Type header", r"\bContent-Type\b"),
+        "signature and secret": ("incorrect secret", r"\bsecret\b"),
+        "header quoting": ("double quotes", r"\bdouble quotes\b"),
+        "body hash": ("oauth_body_hash", r"\boauth_body_hash\b"),
+    }
+    dated = "In 2018 (community thread):"
+    # a step that tells the reader to send the request without the body hash
+    drops_body_hash = re.compile(
+        r"\b(omit|omitting|drop|dropping|remove|removing|leave out|without)\b[^.]*\boauth_body_hash\b"
+        r"|\boauth_body_hash\b[^.]*\b(omitted|dropped|removed|left out)\b",
+        re.IGNORECASE,
+    )
+    thread = norm((SEEDS / "canvas-lti11-grade-passback-422-thread.txt").read_text(encoding="utf-8")).lower()
     entries = _entries_for(loaded, "lti-1-1")
-    assert [e["title"] for e in entries] == ["422 Unprocessable Entity on LTI 1.1 grade passback"]
-    causes = " ".join(c["meaning"] for c in entries[0]["causes"]).lower()
-    for finding in ("post", "content-type", "secret", "quot", "oauth_body_hash"):
-        assert finding in causes, finding
-    assert len(entries[0]["causes"]) >= 5
-    assert all(c["steps"] for c in entries[0]["causes"])
+    # one entry per answer Canvas gives today, each with the message Canvas really sends
+    by_status = {status: [e for e in entries if e["http_status"] == status] for status in (401, 415, 422)}
+    assert all(by_status.values()), {status: len(found) for status, found in by_status.items()}
+    assert any("Invalid authorization header" in e["message"] for e in by_status[401])
+    assert any("Content-Type must be 'application/xml'" in e["message"] for e in by_status[415])
+    assert any("imsx_codeMajor>failure" in e["message"] for e in by_status[422])
+    # the old 422 page redirects to the entry that explains 422 today
+    assert any("422-unprocessable-entity-grade-passback" in e["former_slugs"] for e in by_status[422])
+
+    dated_notes = [e["notes"] for e in entries if e["notes"]]
+    assert dated_notes and all(note.startswith(dated) for note in dated_notes)
+    explained = " ".join(
+        [norm(c["meaning"]) + " " + norm(c["note"]) for e in entries for c in e["causes"]] + dated_notes
+    )
+    for finding, (said, covered) in findings.items():
+        assert said.lower() in thread, f"the thread no longer says {said!r}"
+        assert re.search(covered, explained, re.IGNORECASE), f"no LTI cause or dated note covers the {finding}"
+
+    for entry in entries:
+        steps = [step for c in entry["causes"] for step in _flat_steps(c["steps"])]
+        assert steps and all(c["steps"] for c in entry["causes"]), entry["title"]
+        for step in steps:
+            # the LTI 1.1 outcome service requires the body hash: dropping it is never a fix
+            assert not drops_body_hash.search(step) or step.startswith("Diagnostic only"), step
+        assert any(r["url"].startswith("https://") for r in entry["resources"]), entry["title"]
+        assert all(r["url"].startswith(("https://", "http://")) for r in entry["resources"]), entry["title"]
 
 
 def test_it_merges_the_infinite_campus_document(loaded):

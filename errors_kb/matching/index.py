@@ -13,3 +13,11 @@ def entry_search_tokens(title: str, message: str, variants: list[str]) -> list[s
     for text in [message, *variants]:
         words.update(compile_template(text).fixed_tokens)
     return sorted(word for word in words if len(word) <= MAX_TOKEN_LENGTH)
+
+
+def entry_content_tokens(texts: list[str]) -> list[str]:
+    """Distinct words of the prose an entry is described by (meanings, steps, topics, phrases)."""
+    words: set[str] = set()
+    for text in texts:
+        words.update(normalize(text).words)
+    return sorted(word for word in words if len(word) <= MAX_TOKEN_LENGTH)
