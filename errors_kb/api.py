@@ -1,16 +1,20 @@
-"""Read-only JSON API: /api/vendors, /api/entries (the /entries/ filters), /api/entries/<id>."""
+"""JSON API: /api/search (paste search), /api/vendors, /api/entries (the /entries/ filters), /api/entries/<id>."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_GET
+from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
 from errors_kb.filters import EntryFilter
-from errors_kb.forms import PageForm, first_error
+from errors_kb.forms import PageForm, SearchForm, first_error
 from errors_kb.importing import entry_to_dict
 from errors_kb.models import Entry, Vendor
+from errors_kb.search import search
 
 PAGE_SIZE = 50
 
@@ -66,6 +70,23 @@ def _entry_summary(entry: Entry) -> dict:
         "blocks_sync": entry.blocks_sync,
         "topics": [topic.slug for topic in entry.topics.all()],
     }
+
+
+@csrf_exempt  # a JSON API for tools; it changes nothing and sets no cookie
+@require_http_methods(["GET", "POST"])
+def search_view(request: HttpRequest) -> JsonResponse:
+    form = SearchForm.from_request(request)
+    if not form.is_valid():
+        return JsonResponse({"error": first_error(form)}, status=400)
+    result = search(
+        form.cleaned_data["q"],
+        form.cleaned_data["vendor"],
+        max_chars=settings.SEARCH_MAX_CHARS,
+        limit=form.cleaned_data["limit"],
+    )
+    response = JsonResponse(result.to_dict(limit=form.cleaned_data["limit"]))
+    patch_cache_control(response, no_store=True)
+    return response
 
 
 @require_GET

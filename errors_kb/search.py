@@ -8,13 +8,15 @@ similarity (typos). A few dozen candidates then go through the exact/fuzzy match
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import F, Func
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from errors_kb.matching.normalize import Normalized, normalize
-from errors_kb.matching.rank import Candidate, Ranking, VendorNames, detect_vendor, rank
+from errors_kb.matching.rank import Candidate, Ranked, Ranking, VendorNames, detect_vendor, rank
 from errors_kb.matching.scoring import idf_weight
 from errors_kb.models import Entry, EntryStatus, SearchToken, Vendor
 
@@ -37,13 +39,85 @@ class SearchInputError(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class BrowseLink:
+    """A way on when a paste is only a status, a vendor name, or finds nothing certain."""
+
+    label: str
+    url: str
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "url": self.url}
+
+
 @dataclass
-class SearchOutcome:
+class ErrorGroup:
+    """One distinct error of the paste: how often it occurs and what explains it."""
+
+    count: int
+    ranking: Ranking
+
+    def to_dict(self, limit: int) -> dict:
+        return {
+            "count": self.count,
+            "confident": self.ranking.confident,
+            "generic": self.ranking.generic,
+            "shared_by": self.ranking.shared_vendors,
+            "wrong_vendor_hint": self.ranking.wrong_hint,
+            "results": [result_to_dict(r) for r in self.ranking.results[:limit]],
+        }
+
+
+def result_to_dict(ranked: Ranked) -> dict:
+    c = ranked.candidate
+    return {
+        "id": c.id,
+        "url": reverse("entry_detail", args=[c.vendor_slug, c.slug]),
+        "vendor": c.vendor_name,
+        "vendor_slug": c.vendor_slug,
+        "title": c.title,
+        "message": c.message,
+        "score": ranked.score,
+        "match": ranked.kind,
+        "params": ranked.match.params,
+    }
+
+
+@dataclass
+class SearchResult:
+    """What a search found: the one type views, the API and the benchmark read."""
+
     query: str
     vendor: Vendor | None  # the vendor filter in force, given or detected
     detected_vendor: Vendor | None
-    ranking: Ranking
+    groups: list[ErrorGroup]
     warnings: list[str]
+    browse: list[BrowseLink] = field(default_factory=list)
+
+    @property
+    def ranking(self) -> Ranking:
+        """The first error's ranking: what a single-error paste is about."""
+        return self.groups[0].ranking
+
+    @property
+    def confident(self) -> bool:
+        return self.ranking.confident
+
+    def to_dict(self, limit: int = 10) -> dict:
+        first = self.groups[0].to_dict(limit)
+        return {
+            "query": self.query,
+            "vendor": self.vendor.slug if self.vendor else None,
+            "detected_vendor": self.detected_vendor.slug if self.detected_vendor else None,
+            "confident": first["confident"],
+            "generic": first["generic"],
+            "shared_by": first["shared_by"],
+            "wrong_vendor_hint": first["wrong_vendor_hint"],
+            "warnings": self.warnings,
+            "browse": [link.to_dict() for link in self.browse],
+            "errors": [group.to_dict(limit) for group in self.groups],
+            "results": first["results"],
+        }
 
 
 def resolve_vendor(value: str | None, vendors: list[Vendor]) -> Vendor | None:
@@ -142,7 +216,7 @@ def _vendor_names() -> tuple[list[Vendor], list[VendorNames]]:
     return vendors, [VendorNames(v.slug, (v.name, *v.aliases)) for v in vendors]
 
 
-def search(text: str, vendor_value: str | None = None, *, max_chars: int, limit: int = 10) -> SearchOutcome:
+def search(text: str, vendor_value: str | None = None, *, max_chars: int, limit: int = 10) -> SearchResult:
     query = validate_query(text, max_chars)
     paste = normalize(query, max_chars)
     vendors, names = _vendor_names()
@@ -153,9 +227,40 @@ def search(text: str, vendor_value: str | None = None, *, max_chars: int, limit:
     detected_slug = detect_vendor(paste, names)
     detected = next((v for v in vendors if v.slug == detected_slug), None)
     ranking = rank_paste(paste, hinted, detected, limit=limit)
-    return SearchOutcome(
-        query=query, vendor=hinted or detected, detected_vendor=detected, ranking=ranking, warnings=warnings
+    result = SearchResult(
+        query=query,
+        vendor=hinted or detected,
+        detected_vendor=detected,
+        groups=[ErrorGroup(count=1, ranking=ranking)],
+        warnings=warnings,
     )
+    result.browse = browse_links(paste, result)
+    return result
+
+
+# A paste this short is a status or a name typed alone, not a message.
+BARE_PASTE_WORDS = 4
+
+
+def browse_links(paste: Normalized, result: SearchResult) -> list[BrowseLink]:
+    """Where to go on from a bare status, a vendor name, or a paste with no confident answer."""
+    if result.confident and len(paste.words) > BARE_PASTE_WORDS:
+        return []
+    links: list[BrowseLink] = []
+    vendor = result.vendor
+    statuses = sorted({int(w) for w in paste.words if w.isdigit() and len(w) == 3 and 100 <= int(w) <= 599})
+    if statuses:
+        known = Entry.objects.published().filter(http_status__in=statuses)
+        if vendor:
+            known = known.filter(vendor=vendor)
+        for status in sorted(set(known.values_list("http_status", flat=True))):
+            params = {"http_status": status, **({"vendor": vendor.slug} if vendor else {})}
+            label = f"{vendor.name} entries with HTTP {status}" if vendor else f"Entries with HTTP {status}"
+            links.append(BrowseLink(label, f"{reverse('entry_list')}?{urlencode(params)}"))
+    if vendor:
+        links.append(BrowseLink(f"All {vendor.name} entries", vendor.get_absolute_url()))
+    links.append(BrowseLink("Browse all entries", reverse("entry_list")))
+    return links
 
 
 def rank_paste(paste: Normalized, hinted: Vendor | None, detected: Vendor | None, *, limit: int) -> Ranking:

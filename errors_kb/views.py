@@ -1,115 +1,77 @@
 from __future__ import annotations
 
-from urllib.parse import unquote_to_bytes
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from errors_kb.filters import EntryFilter
+from errors_kb.forms import SearchForm, first_error
 from errors_kb.models import Entry, Vendor, VendorKind
-from errors_kb.search import SearchInputError, SearchOutcome, search
+from errors_kb.search import SearchResult, search
 
 ENTRIES_PER_PAGE = 25
+OTHERS_SHOWN = 3  # after a confident answer, only a few alternatives, and only relevant ones
+RELEVANT_SCORE = 0.5
 
 
-def _raw_query_is_utf8(request: HttpRequest, name: str) -> bool:
-    """Django replaces undecodable bytes silently; the search says so instead."""
-    for pair in request.META.get("QUERY_STRING", "").split("&"):
-        key, _, value = pair.partition("=")
-        if key == name:
-            try:
-                unquote_to_bytes(value.replace("+", " ")).decode("utf-8")
-            except UnicodeDecodeError:
-                return False
-    return True
+def _render_search(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    response = render(request, "errors_kb/home.html", context, status=status)
+    # A result page repeats the paste: keep it out of caches, history snapshots and search engines.
+    add_never_cache_headers(response)
+    patch_cache_control(response, no_store=True)
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
-def _run_search(request: HttpRequest, limit: int = 10) -> SearchOutcome:
-    if not _raw_query_is_utf8(request, "q"):
-        raise SearchInputError("The text could not be decoded as UTF-8; paste it as plain text.")
-    return search(request.GET.get("q"), request.GET.get("vendor"), max_chars=settings.SEARCH_MAX_CHARS, limit=limit)
+def _shown_entries(result: SearchResult) -> dict[int, Entry]:
+    """Full details, in one query, of only the entries the page shows with their steps."""
+    ids = [g.ranking.results[0].candidate.id for g in result.groups if g.ranking.confident and g.ranking.results]
+    return Entry.objects.with_details().in_bulk(ids)
 
 
-def _result_json(ranked) -> dict:
-    c = ranked.candidate
-    return {
-        "id": c.id,
-        "url": f"/vendors/{c.vendor_slug}/{c.slug}/",
-        "vendor": c.vendor_name,
-        "vendor_slug": c.vendor_slug,
-        "title": c.title,
-        "message": c.message,
-        "score": ranked.score,
-        "match": ranked.kind,
-        "params": ranked.match.params,
-    }
-
-
-@require_GET
-def api_search(request: HttpRequest) -> JsonResponse:
-    raw_limit = request.GET.get("limit", "10")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 50:
-        return JsonResponse({"error": "limit must be a whole number from 1 to 50."}, status=400)
-    try:
-        outcome = _run_search(request, limit=int(raw_limit))
-    except SearchInputError as error:
-        return JsonResponse({"error": str(error)}, status=400)
-    ranking = outcome.ranking
-    return JsonResponse(
-        {
-            "query": outcome.query,
-            "vendor": outcome.vendor.slug if outcome.vendor else None,
-            "detected_vendor": outcome.detected_vendor.slug if outcome.detected_vendor else None,
-            "confident": ranking.confident,
-            "shared_by": ranking.shared_vendors,
-            "warnings": outcome.warnings,
-            "results": [_result_json(r) for r in ranking.results],
-        }
-    )
-
-
-@require_GET
+@require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
     # SIS first in the picker: teachers pick their SIS far more often than an API.
     vendors = sorted(Vendor.objects.exclude(kind=VendorKind.OTHER), key=lambda v: (v.kind != VendorKind.SIS, v.name))
-    context: dict = {
-        "nav": "search",
-        "vendors": vendors,
-        "max_chars": settings.SEARCH_MAX_CHARS,
-        "vendor_slug": request.GET.get("vendor", ""),
-        "search_available": True,
-    }
-    if "q" not in request.GET:
+    context: dict = {"nav": "search", "vendors": vendors, "max_chars": settings.SEARCH_MAX_CHARS}
+    if request.method == "GET" and "q" not in request.GET:
         return render(request, "errors_kb/home.html", context)
-    context["query"] = request.GET.get("q", "")
-    try:
-        outcome = _run_search(request)
-    except SearchInputError as error:
-        context["error"] = str(error)
-        return render(request, "errors_kb/home.html", context, status=400)
-    ranking = outcome.ranking
-    best = None
-    if ranking.results:
-        top = ranking.results[0]
-        best = Entry.objects.with_details().get(pk=top.candidate.id)
-        best.params = top.match.params
-        best.match_kind = top.kind
-        best.score = top.score
-    shared = [v for v in vendors if v.slug in ranking.shared_vendors]
+    form = SearchForm.from_request(request)
+    # Echo at most what the search reads: an over-long paste is not sent back whole.
+    context["query"] = (form.data.get("q") or "")[: settings.SEARCH_MAX_CHARS]
+    context["vendor_slug"] = (form.data.get("vendor") or "")[:100]
+    if not form.is_valid():
+        context["error"] = first_error(form)
+        return _render_search(request, context, status=400)
+    result = search(form.cleaned_data["q"], form.cleaned_data["vendor"], max_chars=settings.SEARCH_MAX_CHARS, limit=10)
+    details = _shown_entries(result)
+    cards = []
+    for group in result.groups:
+        ranking = group.ranking
+        top = ranking.results[0] if ranking.results else None
+        best = details.get(top.candidate.id) if top and ranking.confident else None
+        if best is not None:
+            others = [r for r in ranking.results[1:] if r.match.exact or r.score >= RELEVANT_SCORE][:OTHERS_SHOWN]
+        else:
+            others = ranking.results
+        cards.append({"group": group, "ranking": ranking, "best": best, "top": top, "others": others})
+    by_slug = {v.slug: v for v in vendors}
+    for card in cards:
+        slugs = dict.fromkeys(r.candidate.vendor_slug for r in card["ranking"].results)
+        card["generic_vendors"] = [by_slug[slug] for slug in slugs if slug in by_slug]
     context.update(
-        outcome=outcome,
-        ranking=ranking,
-        best=best,
-        others=ranking.results[1:] if ranking.confident else ranking.results,
-        shared_vendors=shared,
-        vendor_slug=request.GET.get("vendor", "") or "",
+        result=result,
+        cards=cards,
+        shared_vendors=[by_slug[s] for s in result.ranking.shared_vendors if s in by_slug],
+        wrong_vendor=by_slug.get(result.ranking.wrong_hint or ""),
+        picked_vendor=by_slug.get(form.cleaned_data["vendor"].casefold()) or result.vendor,
     )
-    return render(request, "errors_kb/home.html", context)
+    return _render_search(request, context)
 
 
 @require_GET

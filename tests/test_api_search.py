@@ -103,5 +103,38 @@ def test_it_never_fails_on_odd_text(client, text):
     assert response.json()["query"] == text.strip()
 
 
-def test_it_refuses_writes(client):
-    assert client.post("/api/search", {"q": "x"}).status_code == 405
+def test_it_answers_a_post_like_a_get(client):
+    by_post = client.post("/api/search", {"q": SKYWARD_PASTE, "vendor": "skyward"})
+    by_get = client.get("/api/search", {"q": SKYWARD_PASTE, "vendor": "skyward"})
+    assert by_post.status_code == 200
+    assert by_post.json() == by_get.json()
+    assert "no-store" in by_post["Cache-Control"]
+
+
+def test_it_refuses_other_methods(client):
+    assert client.put("/api/search", {"q": "x"}).status_code == 405
+    assert client.delete("/api/search").status_code == 405
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "Internal Server Error", "limit": "\u00b2"},
+        {"q": "Internal Server Error", "limit": "\u0663"},
+        {"q": "Internal Server Error", "limit": "\u2460"},
+        {"q": "Internal Server Error", "limit": "51"},
+        {"q": "Internal Server Error", "limit": "1e3"},
+        {"q": "Internal Server Error", "vendor": "v" * 101},
+    ],
+)
+def test_it_answers_400_for_every_malformed_parameter(client, params):
+    for response in (client.get("/api/search", params), client.post("/api/search", params)):
+        assert response.status_code == 400
+        assert response.json()["error"]
+
+
+@pytest.mark.parametrize("page", ["\u2460", "\u0663", "0", "-1", "x"])
+def test_it_answers_400_for_a_malformed_page(client, page):
+    response = client.get("/api/entries", {"page": page})
+    assert response.status_code == 400
+    assert "page must be a whole number" in response.json()["error"]

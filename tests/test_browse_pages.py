@@ -27,7 +27,11 @@ def test_it_lists_a_vendors_entries_without_n_plus_one(client, django_assert_num
 
 
 def test_it_shows_an_entry_with_numbered_steps_and_marked_slots(client, django_assert_max_num_queries):
-    url = Entry.objects.select_related("vendor").get(vendor__slug="skyward", slug="grading-category-not-found").get_absolute_url()
+    url = (
+        Entry.objects.select_related("vendor")
+        .get(vendor__slug="skyward", slug="grading-category-not-found")
+        .get_absolute_url()
+    )
     with django_assert_max_num_queries(8):
         response = client.get(url)
     html = response.content.decode()

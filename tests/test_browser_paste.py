@@ -17,7 +17,7 @@ def paste(page, live_server, text):
 
 def test_it_takes_a_teacher_from_a_paste_to_the_fix(live_server, page, live_dictionary, screenshot):
     paste(page, live_server, SKYWARD_PASTE)
-    best = page.get_by_role("article", name="Best match")
+    best = page.locator("article.best")
     assert best.get_by_role("heading", name="Grading Category Not Found").is_visible()
     assert "exact match · skyward" in best.inner_text().lower()
     steps = best.locator("ol.steps > li")
@@ -34,9 +34,9 @@ def test_it_asks_which_sis_for_a_shared_message(live_server, page, live_dictiona
     paste(page, live_server, "Assignment with app id 12345 cannot be created for section with app id blank")
     choice = page.get_by_role("heading", name="Which SIS does your school use?")
     assert choice.is_visible()
-    page.get_by_role("link", name="PowerSchool").click()
-    assert "vendor=powerschool" in page.url
-    assert "PowerSchool" in page.get_by_role("article", name="Best match").inner_text()
+    page.get_by_role("button", name="PowerSchool").click()
+    assert page.url == live_server.url + "/"
+    assert "exact match · powerschool" in page.locator("article.best").inner_text().lower()
 
 
 def test_it_says_when_it_does_not_know(live_server, page, live_dictionary):
@@ -55,3 +55,29 @@ def test_it_shows_hostile_text_as_text(live_server, page, live_dictionary):
 def test_it_explains_an_over_long_paste(live_server, page, live_dictionary):
     page.goto(live_server.url + "/?q=" + "x" * 20_500)
     assert "the search reads at most 20,000" in page.get_by_role("alert").inner_text()
+
+
+def test_it_keeps_the_paste_out_of_the_url_and_focuses_the_answer(live_server, page, live_dictionary):
+    paste(page, live_server, SKYWARD_PASTE)
+    assert page.url == live_server.url + "/"
+    assert "Homework" not in page.url
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Grading Category Not Found"
+
+
+def test_it_offers_the_list_of_a_bare_http_status(live_server, page, live_dictionary):
+    paste(page, live_server, "409")
+    link = page.get_by_role("link", name="Entries with HTTP 409")
+    link.click()
+    assert page.url == live_server.url + "/entries/?http_status=409"
+    assert page.get_by_role("table").is_visible()
+
+
+def test_it_submits_with_ctrl_enter(live_server, page, live_dictionary):
+    page.goto(live_server.url + "/")
+    box = page.get_by_label("Error message")
+    assert page.evaluate("document.activeElement.id") == "paste"
+    box.fill(SKYWARD_PASTE)
+    box.press("Control+Enter")
+    page.locator("article.best").wait_for()
+    assert "Grading Category Not Found" in page.locator("article.best").inner_text()

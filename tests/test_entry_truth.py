@@ -59,7 +59,10 @@ def test_it_redirects_a_renamed_entry_slug_permanently(client):
     entry.slug = "grading-category-not-found-in-skyward"
     entry.save()
     response = client.get("/vendors/skyward/category-missing/")
-    assert (response.status_code, response["Location"]) == (301, "/vendors/skyward/grading-category-not-found-in-skyward/")
+    assert (response.status_code, response["Location"]) == (
+        301,
+        "/vendors/skyward/grading-category-not-found-in-skyward/",
+    )
     assert client.get("/vendors/skyward/no-such-entry/").status_code == 404
 
 

@@ -55,6 +55,8 @@ class Ranking:
     confident: bool
     detected_vendor: str | None
     shared_vendors: list[str] = field(default_factory=list)  # one message, several SIS, none named
+    generic: bool = False  # the best match is a message countless systems emit, and nothing says which
+    wrong_hint: str | None = None  # the vendor whose exact message this is, when another was picked
 
 
 @dataclass(frozen=True)

@@ -49,3 +49,10 @@ def marked_slots(message: str) -> SafeString:
         else:
             html.append(str(conditional_escape(text)))
     return mark_safe("".join(html))
+
+
+@register.filter
+def slot_label(name: str) -> str:
+    """A slot's name as words a teacher reads ("student_id" -> "Student ID")."""
+    words = name.replace("_", " ").split()
+    return " ".join("ID" if word == "id" else word for word in words).capitalize().replace(" id", " ID")
