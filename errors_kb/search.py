@@ -206,9 +206,9 @@ def _candidate_ids(rare: list[str], weights: dict[str, float], vendor: Vendor | 
 
 def _candidates(ids: list[int]) -> list[Candidate]:
     rows = Entry.objects.filter(id__in=ids).values_list(
-        "id", "vendor__slug", "vendor__name", "title", "slug", "message", "variants"
+        "id", "vendor__slug", "vendor__name", "title", "slug", "message", "variants", "is_generic"
     )
-    return [Candidate(*row[:6], variants=tuple(row[6])) for row in rows]
+    return [Candidate(*row[:6], variants=tuple(row[6]), is_generic=row[7]) for row in rows]
 
 
 def _vendor_names() -> tuple[list[Vendor], list[VendorNames]]:

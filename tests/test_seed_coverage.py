@@ -15,7 +15,7 @@ from errors_kb.matching.templates import compile_template
 from tests.conftest import SOURCES_DIR, needs_sources
 
 SEEDS = SOURCES_DIR
-pytestmark = needs_sources
+pytestmark = [needs_sources, pytest.mark.django_db]
 DICTIONARY_VENDORS = {
     "Aeries": "aeries",
     "Aspen": "aspen",

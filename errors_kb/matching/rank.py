@@ -35,6 +35,7 @@ class Candidate:
     slug: str
     message: str
     variants: tuple[str, ...] = ()
+    is_generic: bool = False  # countless systems emit this message: alone it names no system
 
 
 @dataclass
@@ -124,10 +125,22 @@ def rank(
     ranked.sort(key=lambda r: (-r.sort_key, -r.match.covered, r.candidate.vendor_name, r.candidate.title))
     ranked = [r for r in ranked if r.match.exact or r.score >= SUGGESTION_MIN_SCORE]
 
-    # A bare status line ("401 Unauthorized") could come from any system: only a vendor picked says which.
-    confident = _is_confident(ranked, vendor_hint) and (bool(vendor_hint) or not is_bare_http_status(paste))
+    # A bare status line ("401 Unauthorized") or a generic message could come from any system:
+    # only a vendor picked or named in the paste says which.
+    generic = (
+        bool(ranked)
+        and not vendor_hint
+        and (is_bare_http_status(paste) or (ranked[0].candidate.is_generic and not detected_vendor))
+    )
+    confident = _is_confident(ranked, vendor_hint) and not generic
     shared = _shared_vendors(ranked, vendor_hint, detected_vendor)
-    return Ranking(results=ranked[:limit], confident=confident, detected_vendor=detected_vendor, shared_vendors=shared)
+    return Ranking(
+        results=ranked[:limit],
+        confident=confident,
+        detected_vendor=detected_vendor,
+        shared_vendors=[] if generic else shared,
+        generic=generic,
+    )
 
 
 def _same_message(a: Ranked, b: Ranked) -> bool:
