@@ -10,29 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import F, Func
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from errors_kb import retrieval
 from errors_kb.matching.normalize import Normalized, normalize
-from errors_kb.matching.rank import Candidate, Ranked, Ranking, VendorNames, detect_vendor, rank
+from errors_kb.matching.rank import Ranked, Ranking, VendorNames, detect_vendor, rank, vendor_name_words
 from errors_kb.matching.scoring import idf_weight
-from errors_kb.models import Entry, EntryStatus, SearchToken, Vendor
+from errors_kb.matching.words import stem, typed_weights
+from errors_kb.models import Entry, Vendor
 
-MAX_QUERY_WORDS = 16  # rarest words of the paste sent to the index
-# Entries the index may hand to the ranking query: words are added rarest first until
-# their entry counts reach this budget, which bounds the query's cost at any size.
-ROW_BUDGET = 2000
-# When even the rarest word is over budget: entries holding all of the paste's words
-# (up to MAX_ALL_WORDS), dropping the most common ones down to ALL_COMMON_WORDS.
-MAX_ALL_WORDS = 8
-ALL_COMMON_WORDS = 2
-MAX_RANKING_WORDS = 40  # known words of the paste that rank the rows the rare ones found
-MAX_TYPO_WORDS = 12
 TYPO_MAX_DISTINCT_WORDS = 60  # long pastes carry enough right words; typos matter in short ones
-CANDIDATES = 40
 MAX_DISTINCT_WORDS = 3000
+OWN_WORDS_MAX = 30  # a description in one's own words is short; longer text is a message
 
 
 class SearchInputError(ValueError):
@@ -129,88 +119,6 @@ def resolve_vendor(value: str | None, vendors: list[Vendor]) -> Vendor | None:
     return None
 
 
-def _document_frequencies(words: list[str]) -> dict[str, int]:
-    return dict(SearchToken.objects.filter(token__in=words, entry_count__gt=0).values_list("token", "entry_count"))
-
-
-def _typo_corrections(unknown: list[str]) -> dict[str, str]:
-    if not unknown:
-        return {}
-    table = SearchToken._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT ON (q) q, t.token FROM unnest(%s::text[]) AS q "
-            f"JOIN {table} t ON t.token %% q AND t.entry_count > 0 "
-            "ORDER BY q, similarity(t.token, q) DESC, t.entry_count DESC",
-            [unknown],
-        )
-        return dict(cursor.fetchall())
-
-
-def _query_words(known: list[str], frequencies: dict[str, int]) -> tuple[list[str], list[str]]:
-    """The rarest words within the row budget (each is an index look-up), and the common
-    words over it (entries must hold all of them: an index intersection)."""
-    by_rarity = sorted(set(known), key=lambda w: (frequencies[w], w))
-    rare: list[str] = []
-    rows = 0
-    for word in by_rarity:
-        if rows + frequencies[word] > ROW_BUDGET or len(rare) == MAX_QUERY_WORDS:
-            break
-        rare.append(word)
-        rows += frequencies[word]
-    common = [w for w in by_rarity if frequencies[w] > ROW_BUDGET][:MAX_ALL_WORDS]
-    return rare, common
-
-
-def _candidates_holding_all(words: list[str], vendor: Vendor | None) -> list[int]:
-    """Entries holding as many of the common words as possible (all, then all but the
-    most common, ...), shortest templates first: a short paste of common words."""
-    for size in range(len(words), min(ALL_COMMON_WORDS, len(words)) - 1, -1):
-        entries = Entry.objects.published().filter(search_tokens__contains=words[:size])
-        if vendor:
-            entries = entries.filter(vendor=vendor)
-        ids = list(
-            entries.annotate(size=Func(F("search_tokens"), function="cardinality"))
-            .order_by("size", "id")
-            .values_list("id", flat=True)[:CANDIDATES]
-        )
-        if ids:
-            return ids
-    return []
-
-
-def _candidate_ids(rare: list[str], weights: dict[str, float], vendor: Vendor | None) -> list[int]:
-    """Entries holding any of the rare words (GIN), ranked by the weight of all the
-    paste's known words they hold, shorter templates first on ties."""
-    if not rare:
-        return []
-    table = Entry._meta.db_table
-    vendor_clause = "AND e.vendor_id = %s" if vendor else ""
-    words = list(weights)
-    params: list = [words, [weights[w] for w in words], rare, EntryStatus.PUBLISHED]
-    if vendor:
-        params.append(vendor.id)
-    params.append(CANDIDATES)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "WITH q(word, weight) AS (SELECT * FROM unnest(%s::text[], %s::float8[])) "
-            f"SELECT e.id FROM {table} e "
-            "WHERE e.search_tokens && %s::varchar(100)[] AND e.status = %s "
-            f"{vendor_clause} "
-            "ORDER BY (SELECT sum(q.weight) FROM q WHERE q.word = ANY(e.search_tokens)) DESC, "
-            "cardinality(e.search_tokens), e.id LIMIT %s",
-            params,
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _candidates(ids: list[int]) -> list[Candidate]:
-    rows = Entry.objects.filter(id__in=ids).values_list(
-        "id", "vendor__slug", "vendor__name", "title", "slug", "message", "variants", "is_generic"
-    )
-    return [Candidate(*row[:6], variants=tuple(row[6]), is_generic=row[7]) for row in rows]
-
-
 def _vendor_names() -> tuple[list[Vendor], list[VendorNames]]:
     vendors = list(Vendor.objects.all())
     return vendors, [VendorNames(v.slug, (v.name, *v.aliases)) for v in vendors]
@@ -226,7 +134,7 @@ def search(text: str, vendor_value: str | None = None, *, max_chars: int, limit:
         warnings.append(f"Unknown vendor {vendor_value.strip()[:100]!r}: searched every vendor instead.")
     detected_slug = detect_vendor(paste, names)
     detected = next((v for v in vendors if v.slug == detected_slug), None)
-    ranking = rank_paste(paste, hinted, detected, limit=limit)
+    ranking = rank_paste(paste, hinted, detected, vendor_name_words(names), limit=limit)
     result = SearchResult(
         query=query,
         vendor=hinted or detected,
@@ -263,46 +171,28 @@ def browse_links(paste: Normalized, result: SearchResult) -> list[BrowseLink]:
     return links
 
 
-def rank_paste(paste: Normalized, hinted: Vendor | None, detected: Vendor | None, *, limit: int) -> Ranking:
+def rank_paste(
+    paste: Normalized, hinted: Vendor | None, detected: Vendor | None, vendor_words: set[str], *, limit: int
+) -> Ranking:
     distinct = list(dict.fromkeys(paste.words))[:MAX_DISTINCT_WORDS]
-    frequencies = _document_frequencies(distinct)
-    unknown = [w for w in distinct if w not in frequencies and len(w) >= 5 and w.isalpha()][:MAX_TYPO_WORDS]
-    corrections = _typo_corrections(unknown) if len(distinct) <= TYPO_MAX_DISTINCT_WORDS else {}
-    if corrections:
-        frequencies.update(_document_frequencies(list(set(corrections.values()))))
-    total = max(1, max(frequencies.values(), default=1), _published_count_estimate())
-    weight = idf_weight(lambda w: frequencies.get(w, 0), total)
-    known = [w for w in distinct if w in frequencies] + [c for c in corrections.values() if c not in distinct]
-    rare, common = _query_words(known, frequencies)
-    ranked_by = sorted(set(known), key=lambda w: (frequencies[w], w))[:MAX_RANKING_WORDS]
-    weights = {w: weight(w) for w in ranked_by}
-    ids: list[int] = []
-    for vendor in [None, hinted] if hinted else [None]:
-        found = _candidate_ids(rare, weights, vendor)
-        if len(common) >= ALL_COMMON_WORDS:
-            found += _candidates_holding_all(common, vendor)
-        ids += [i for i in found if i not in ids]
-    candidates = _candidates(ids)
+    stats = retrieval.word_statistics(distinct)
+    corrections = retrieval.typo_corrections(distinct, stats) if len(distinct) <= TYPO_MAX_DISTINCT_WORDS else {}
+    weight = idf_weight(stats.template_frequency, stats.total)
+    words = [corrections.get(w, w) for w in distinct]
+    probes = [retrieval.make_probe(words, stats, weight)]
+    if hinted:
+        probes.append(retrieval.make_probe(words, stats, weight, vendor=hinted))
+    candidates = retrieval.candidates(probes)
+    prose_weight = idf_weight(lambda w: stats.prose.get(stem(w), 0) + stats.template.get(w, 0), stats.total)
     return rank(
         candidates,
         paste,
         weight,
         vendor_hint=hinted.slug if hinted else None,
         detected_vendor=detected.slug if detected else None,
+        typed=typed_weights(words, prose_weight, vendor_words) if len(distinct) <= OWN_WORDS_MAX else None,
         limit=limit,
     )
-
-
-def _published_count_estimate() -> int:
-    """Entries, from the planner's statistics (SearchToken.refresh analyses the table),
-    so a search does not count(*) a large table."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT GREATEST(reltuples::bigint, 0) FROM pg_class WHERE oid = %s::regclass",
-            [Entry._meta.db_table],
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row and row[0] else 1
 
 
 def validate_query(text: str | None, max_chars: int) -> str:

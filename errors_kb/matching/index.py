@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from errors_kb.matching.normalize import normalize
 from errors_kb.matching.templates import compile_template
+from errors_kb.matching.words import stems
 
 MAX_TOKEN_LENGTH = 100
 
@@ -16,8 +17,9 @@ def entry_search_tokens(title: str, message: str, variants: list[str]) -> list[s
 
 
 def entry_content_tokens(texts: list[str]) -> list[str]:
-    """Distinct words of the prose an entry is described by (meanings, steps, topics, phrases)."""
+    """Distinct stems of the prose an entry is described by (meanings, steps, topics, phrases),
+    so that "deleted" typed by a teacher meets "delete" in a step."""
     words: set[str] = set()
     for text in texts:
         words.update(normalize(text).words)
-    return sorted(word for word in words if len(word) <= MAX_TOKEN_LENGTH)
+    return sorted(stem for stem in stems(words) if len(stem) <= MAX_TOKEN_LENGTH)

@@ -46,6 +46,9 @@ _LOOKALIKES = str.maketrans(
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WHITESPACE = re.compile(r"\s+")
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+# A line break or tab written as an escape in JSON ("list:\\nsubmission_types"): a paste may
+# carry it as written or as a real line break, so both read as a space.
+_ESCAPED_BREAK = re.compile(r"\\[nrt]")
 _TOKEN = re.compile(r"[^\W_]+(?:_[^\W_]+)*", re.UNICODE)
 
 
@@ -81,6 +84,8 @@ def clean(text: str, max_chars: int | None = None) -> str:
     if "%" in text and _looks_url_encoded(text):
         text = unquote_plus(text)
     text = unicodedata.normalize("NFKC", text).translate(_LOOKALIKES)
+    if "\\" in text:
+        text = _ESCAPED_BREAK.sub(" ", text)
     return _WHITESPACE.sub(" ", text).strip()
 
 

@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from errors_kb.matching.normalize import Normalized
-from errors_kb.matching.templates import Template
+from errors_kb.matching.templates import Slot, Template
 
 MAX_SLOT_TOKENS = 40  # a filled-in slot longer than this is not the same message
+TRAILING_SLOT_TOKENS = 12  # words a slot at the end of a message takes
 MAX_FIRST_ANCHORS = 8  # occurrences of the first segment tried as a starting point
 MIN_TYPO_LENGTH = 5
 FRAGMENT_MAX_GAP = 3  # paste words allowed between two template words of one run
@@ -103,22 +104,51 @@ def _find_segment(prepared: PreparedPaste, segment: tuple[str, ...], start_char:
     return -1 if position < 0 else prepared.index_at[position + 1]
 
 
-def _slot_value(paste: Normalized, first: int, last: int) -> str:
-    """Text of tokens first..last-1, with the punctuation around it, trimmed of quotes."""
-    if first >= last:
-        return ""
-    tokens = paste.tokens
-    start = tokens[first].start
-    end = tokens[last - 1].end
-    # keep a closing bracket or parenthesis that belongs to the value: "1021.2.004 (ALG 1)"
-    while (
-        end < len(paste.display)
-        and paste.display[end] in ")]"
-        and paste.display[start:end].count("(" if paste.display[end] == ")" else "[")
-        > paste.display[start:end].count(paste.display[end])
-    ):
-        end += 1
-    return paste.display[start:end].strip(" \"'.,;:")
+def _strip_start(value: str, affix: str) -> str:
+    """`value` without the template's punctuation `affix` at its start, as far as the paste has it
+    (whitespace anywhere ignored)."""
+    i = 0
+    for char in affix:
+        if char.isspace():
+            continue
+        while i < len(value) and value[i].isspace():
+            i += 1
+        if i >= len(value) or value[i] != char:
+            break
+        i += 1
+    return value[i:]
+
+
+def _strip_end(value: str, affix: str) -> str:
+    return _strip_start(value[::-1], affix[::-1])[::-1]
+
+
+def _tidy(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        value = value[1:-1].strip()
+    if any(char.isalnum() for char in value):
+        # a value with words keeps no quotes or sentence punctuation around it ("Homework",)
+        value = value.strip(" \"'.,;:")
+    return value
+
+
+def _gap_values(raw: str, slots: tuple[Slot, ...]) -> list[str]:
+    """The values of a gap's slots: its text without the template's punctuation around
+    them, split where the template has punctuation between two slots ("/[id]/[id]")."""
+    text = _strip_end(_strip_start(raw, slots[0].before), slots[-1].after)
+    values = []
+    for slot in slots[:-1]:
+        separator = slot.after.strip() or " "
+        position = text.find(separator)
+        if position < 0:
+            values.append(text)
+            text = ""
+        else:
+            values.append(text[:position])
+            text = text[position + len(separator) :]
+    values.append(text)
+    return [_tidy(value) for value in values]
 
 
 def exact_match(template: Template, prepared: PreparedPaste) -> Match | None:
@@ -155,23 +185,30 @@ def exact_match(template: Template, prepared: PreparedPaste) -> Match | None:
 
 
 def _params(template: Template, paste: Normalized, bounds: list[tuple[int, int]], total: int) -> dict[str, str]:
+    """Slot values: the paste's text between the fixed segments found, by character, so
+    that punctuation in a value survives ("A+", "-5", "}")."""
+    tokens, display = paste.tokens, paste.display
     params: dict[str, str] = {}
-    gaps = [(max(0, bounds[0][0] - MAX_SLOT_TOKENS), bounds[0][0])]
-    gaps += [(bounds[i][1], bounds[i + 1][0]) for i in range(len(bounds) - 1)]
-    gaps.append((bounds[-1][1], min(total, bounds[-1][1] + 12)))
-    for name, (first, last) in zip(template.slot_names, gaps, strict=False):
-        if not name:
+    last_gap = len(template.gaps) - 1
+    for index, gap in enumerate(template.gaps):
+        if not gap:
             continue
-        value = _slot_value(paste, first, last)
-        if first == gaps[0][0] and name == template.slot_names[0]:
-            value = value.split(" - ")[-1] if " - " in value else value
-        if not value:
-            continue
-        key, number = name, 2
-        while key in params:
-            key = f"{name}_{number}"
-            number += 1
-        params[key] = value[:200]
+        if index == 0:
+            first = bounds[0][0]
+            lowest = max(0, first - MAX_SLOT_TOKENS)
+            start, end = (tokens[lowest - 1].end if lowest else 0), tokens[first].start
+        elif index == last_gap:
+            after = bounds[-1][1]
+            stop = min(total, after + TRAILING_SLOT_TOKENS)
+            start, end = tokens[after - 1].end, (tokens[stop].start if stop < total else len(display))
+        else:
+            start, end = tokens[bounds[index - 1][1] - 1].end, tokens[bounds[index][0]].start
+        values = _gap_values(display[start:end], gap)
+        if index == 0 and " - " in values[0]:
+            values[0] = values[0].split(" - ")[-1]  # "Sync failed - <value> text": the part next to the message
+        for slot, value in zip(gap, values, strict=True):
+            if value:
+                params[slot.name] = value[:200]
     return params
 
 
