@@ -155,10 +155,11 @@ WITH probe AS (
     ARRAY(SELECT (jsonb_array_elements_text(p->'weights'))::float8) AS weights,
     ARRAY(SELECT jsonb_array_elements_text(p->'stem_words')) AS stem_words,
     ARRAY(SELECT (jsonb_array_elements_text(p->'stem_weights'))::float8) AS stem_weights,
-    (p->>'vendor')::bigint AS vendor_id
-  FROM jsonb_array_elements(%(probes)s::jsonb) AS t(p)
+    (p->>'vendor')::bigint AS vendor_id,
+    ord
+  FROM jsonb_array_elements(%(probes)s::jsonb) WITH ORDINALITY AS t(p, ord)
 ), found AS (
-  SELECT DISTINCT hit.id FROM probe CROSS JOIN LATERAL (
+  SELECT probe.ord, hit.id FROM probe CROSS JOIN LATERAL (
     SELECT e.id FROM {entries} e
     WHERE e.status = %(published)s
       AND (probe.vendor_id IS NULL OR e.vendor_id = probe.vendor_id)
@@ -173,30 +174,33 @@ WITH probe AS (
     LIMIT %(limit)s
   ) hit
 )
-SELECT e.id, v.slug, v.name, e.title, e.slug, e.message, e.variants, e.is_generic, e.search_tokens, e.content_tokens
+SELECT e.id, v.slug, v.name, e.title, e.slug, e.message, e.variants, e.is_generic, e.search_tokens, e.content_tokens,
+  (SELECT array_agg(found.ord) FROM found WHERE found.id = e.id)
 FROM {entries} e JOIN {vendors} v ON v.id = e.vendor_id
 WHERE e.id IN (SELECT id FROM found)
 """
 
 
-def candidates(probes: list[Probe], per_probe: int = CANDIDATES_PER_PROBE) -> list[Candidate]:
-    """One query: the entries every probe finds, with what the matcher needs of them."""
-    probes = [p for p in probes if p.rare or p.stems or p.all_words]
-    if not probes:
-        return []
+def candidates(probes: list[Probe], per_probe: int = CANDIDATES_PER_PROBE) -> list[list[Candidate]]:
+    """One query: for each probe, in order, the entries it finds, with what the matcher needs."""
+    asked = [p for p in probes if p.rare or p.stems or p.all_words]
+    found: list[list[Candidate]] = [[] for _ in probes]
+    if not asked:
+        return found
+    position = {id(p): i for i, p in enumerate(probes)}
     sql = _CANDIDATES_SQL.format(entries=Entry._meta.db_table, vendors=Vendor._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
             {
-                "probes": json.dumps([p.as_json() for p in probes]),
+                "probes": json.dumps([p.as_json() for p in asked]),
                 "published": EntryStatus.PUBLISHED,
                 "limit": per_probe,
             },
         )
         rows = cursor.fetchall()
-    return [
-        Candidate(
+    for row in sorted(rows):
+        candidate = Candidate(
             id=row[0],
             vendor_slug=row[1],
             vendor_name=row[2],
@@ -207,5 +211,6 @@ def candidates(probes: list[Probe], per_probe: int = CANDIDATES_PER_PROBE) -> li
             is_generic=row[7],
             vocabulary=frozenset(row[9]).union(stem(w) for w in row[8]),
         )
-        for row in sorted(rows)
-    ]
+        for ordinal in row[10]:
+            found[position[id(asked[ordinal - 1])]].append(candidate)
+    return found

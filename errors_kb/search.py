@@ -17,6 +17,7 @@ from errors_kb import retrieval
 from errors_kb.matching.normalize import Normalized, normalize
 from errors_kb.matching.rank import Ranked, Ranking, VendorNames, detect_vendor, rank, vendor_name_words
 from errors_kb.matching.scoring import idf_weight
+from errors_kb.matching.segments import Line, find_occurrences, group_occurrences, split_lines
 from errors_kb.matching.words import stem, typed_weights
 from errors_kb.models import Entry, Vendor
 
@@ -46,6 +47,7 @@ class ErrorGroup:
 
     count: int
     ranking: Ranking
+    first_line: int = 1
 
     def to_dict(self, limit: int) -> dict:
         return {
@@ -134,12 +136,13 @@ def search(text: str, vendor_value: str | None = None, *, max_chars: int, limit:
         warnings.append(f"Unknown vendor {vendor_value.strip()[:100]!r}: searched every vendor instead.")
     detected_slug = detect_vendor(paste, names)
     detected = next((v for v in vendors if v.slug == detected_slug), None)
-    ranking = rank_paste(paste, hinted, detected, vendor_name_words(names), limit=limit)
+    lines = split_lines(query)
+    ranker = PasteRanker(paste, lines, hinted, detected, vendor_name_words(names), limit=limit)
     result = SearchResult(
         query=query,
         vendor=hinted or detected,
         detected_vendor=detected,
-        groups=[ErrorGroup(count=1, ranking=ranking)],
+        groups=explain(ranker, paste, lines),
         warnings=warnings,
     )
     result.browse = browse_links(paste, result)
@@ -171,28 +174,85 @@ def browse_links(paste: Normalized, result: SearchResult) -> list[BrowseLink]:
     return links
 
 
-def rank_paste(
-    paste: Normalized, hinted: Vendor | None, detected: Vendor | None, vendor_words: set[str], *, limit: int
-) -> Ranking:
-    distinct = list(dict.fromkeys(paste.words))[:MAX_DISTINCT_WORDS]
-    stats = retrieval.word_statistics(distinct)
-    corrections = retrieval.typo_corrections(distinct, stats) if len(distinct) <= TYPO_MAX_DISTINCT_WORDS else {}
-    weight = idf_weight(stats.template_frequency, stats.total)
-    words = [corrections.get(w, w) for w in distinct]
-    probes = [retrieval.make_probe(words, stats, weight)]
-    if hinted:
-        probes.append(retrieval.make_probe(words, stats, weight, vendor=hinted))
-    candidates = retrieval.candidates(probes)
-    prose_weight = idf_weight(lambda w: stats.prose.get(stem(w), 0) + stats.template.get(w, 0), stats.total)
-    return rank(
-        candidates,
-        paste,
-        weight,
-        vendor_hint=hinted.slug if hinted else None,
-        detected_vendor=detected.slug if detected else None,
-        typed=typed_weights(words, prose_weight, vendor_words) if len(distinct) <= OWN_WORDS_MAX else None,
-        limit=limit,
-    )
+MAX_PROBED_LINES = 60  # distinct lines of a report that get a look-up of their own
+
+
+class PasteRanker:
+    """Ranks a paste, and each line or run of lines of it, from one retrieval.
+
+    Two queries whatever the paste holds: the words' statistics (plus a typo look-up for
+    short pastes), and one statement of probes: the whole paste, the hinted vendor, and each
+    distinct line of a report."""
+
+    def __init__(
+        self,
+        paste: Normalized,
+        lines: list[Line],
+        hinted: Vendor | None,
+        detected: Vendor | None,
+        vendor_words: set[str],
+        *,
+        limit: int,
+    ):
+        self.hinted, self.detected, self.vendor_words, self.limit = hinted, detected, vendor_words, limit
+        distinct = list(dict.fromkeys(paste.words))[:MAX_DISTINCT_WORDS]
+        self.stats = stats = retrieval.word_statistics(distinct)
+        short = len(distinct) <= TYPO_MAX_DISTINCT_WORDS
+        self.corrections = retrieval.typo_corrections(distinct, stats) if short else {}
+        self.weight = idf_weight(stats.template_frequency, stats.total)
+        self.prose_weight = idf_weight(lambda w: stats.prose.get(stem(w), 0) + stats.template.get(w, 0), stats.total)
+        words = self._corrected(distinct)
+        probes = [retrieval.make_probe(words, stats, self.weight)]
+        if hinted:
+            probes.append(retrieval.make_probe(words, stats, self.weight, vendor=hinted))
+        line_texts = list(dict.fromkeys(line.text for line in lines))[:MAX_PROBED_LINES] if len(lines) > 1 else []
+        for text in line_texts:
+            probes.append(retrieval.make_probe(self._corrected(normalize(text).words), stats, self.weight))
+        found = retrieval.candidates(probes)
+        self.whole_pool = list({c.id: c for pool in found[: 2 if hinted else 1] for c in pool}.values())
+        self.line_pools = dict(zip(line_texts, found[len(probes) - len(line_texts) :], strict=True))
+        self._rankings: dict[str, Ranking] = {}
+
+    def _corrected(self, words: list[str]) -> list[str]:
+        return [self.corrections.get(w, w) for w in words]
+
+    def _rank(self, candidates, paste: Normalized, *, own_words: bool) -> Ranking:
+        words = self._corrected(paste.words)
+        typed = typed_weights(words, self.prose_weight, self.vendor_words) if own_words else None
+        return rank(
+            candidates,
+            paste,
+            self.weight,
+            vendor_hint=self.hinted.slug if self.hinted else None,
+            detected_vendor=self.detected.slug if self.detected else None,
+            typed=typed,
+            limit=self.limit,
+        )
+
+    def whole(self, paste: Normalized) -> Ranking:
+        return self._rank(self.whole_pool, paste, own_words=len(set(paste.words)) <= OWN_WORDS_MAX)
+
+    def piece(self, text: str) -> Ranking:
+        """A line, or lines joined, ranked against the candidates their lines found."""
+        if text not in self._rankings:
+            pool = {c.id: c for line in text.split("\n") for c in self.line_pools.get(line, self.whole_pool)}
+            self._rankings[text] = self._rank(list(pool.values()), normalize(text), own_words=False)
+        return self._rankings[text]
+
+
+def explain(ranker: PasteRanker, paste: Normalized, lines: list[Line]) -> list[ErrorGroup]:
+    """One group per distinct error, in order of first appearance. A paste that is one error
+    (or that no line of explains on its own) is ranked whole."""
+    whole = ranker.whole(paste)
+    if len(lines) > 1:
+        occurrences = find_occurrences(lines, ranker.piece)
+        groups = group_occurrences(occurrences)
+        whole_is_one_message = whole.confident and whole.results[0].match.exact and len(groups) <= 1
+        if groups and not whole_is_one_message and any(o.ranking.results[0].match.exact for o in occurrences):
+            return [
+                ErrorGroup(count=g.count, ranking=g.ranking, first_line=g.occurrences[0].first_line) for g in groups
+            ]
+    return [ErrorGroup(count=1, ranking=whole, first_line=lines[0].number if lines else 1)]
 
 
 def validate_query(text: str | None, max_chars: int) -> str:

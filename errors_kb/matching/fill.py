@@ -18,7 +18,7 @@ from errors_kb.matching.templates import Placeholder, named_placeholders
 def _value(placeholder: Placeholder, name: str, rng: random.Random) -> str:
     shape = placeholder.shape
     if shape == "uuid":
-        prefix = placeholder.text[: -36] if len(placeholder.text) > 36 else ""
+        prefix = placeholder.text[:-36] if len(placeholder.text) > 36 else ""
         value = str(uuid.UUID(int=rng.getrandbits(128)))
         return prefix + (value.upper() if placeholder.text[-12:].isupper() else value)
     if shape == "hex":

@@ -104,6 +104,9 @@ def _find_segment(prepared: PreparedPaste, segment: tuple[str, ...], start_char:
     return -1 if position < 0 else prepared.index_at[position + 1]
 
 
+_OPENERS = {")": "(", "]": "["}
+
+
 def _strip_start(value: str, affix: str) -> str:
     """`value` without the template's punctuation `affix` at its start, as far as the paste has it
     (whitespace anywhere ignored)."""
@@ -120,7 +123,21 @@ def _strip_start(value: str, affix: str) -> str:
 
 
 def _strip_end(value: str, affix: str) -> str:
-    return _strip_start(value[::-1], affix[::-1])[::-1]
+    """`value` without the template's punctuation `affix` at its end; a closing bracket the
+    value opened stays ("1021.2.004 (ALG 1)", "utf8 [EID_50011876]")."""
+    end = len(value)
+    for char in reversed(affix):
+        if char.isspace():
+            continue
+        while end > 0 and value[end - 1].isspace():
+            end -= 1
+        if end == 0 or value[end - 1] != char:
+            break
+        opener = _OPENERS.get(char)
+        if opener and value.count(opener, 0, end) > value.count(char, 0, end - 1):
+            break
+        end -= 1
+    return value[:end]
 
 
 def _tidy(value: str) -> str:

@@ -60,6 +60,8 @@ _ISO_LABEL = re.compile(r"x{4}-x{2}-x{2}(?:t[\d:]*)?|yyyy-mm-dd")
 _ERROR_CODE_DASH = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*-\s*$")
 _LABEL_WORD = re.compile(r"[A-Za-z]+")
 _GLUED = re.compile(r"\w+$")
+# A JSON envelope a message opens with: a paste often carries only the text inside it.
+_ENVELOPE = re.compile(r'\{\s*(?:"errors"\s*:\s*\[\s*\{\s*)?"message"\s*:\s*"?')
 
 
 @dataclass(frozen=True)
@@ -160,9 +162,7 @@ def named_placeholders(text: str) -> list[tuple[Placeholder, str]]:
             # "COLLECTION_GENERIC - 71608256-... - Unable to ...": the sync job's id
             names.append("job_id")
         else:
-            names.append(
-                slots.kind_for(label, before, after, family=placeholder.family, numeric=placeholder.numeric)
-            )
+            names.append(slots.kind_for(label, before, after, family=placeholder.family, numeric=placeholder.numeric))
         cursor = placeholder.end
     return list(zip(placeholders, slots.distinct(names), strict=True))
 
@@ -179,15 +179,12 @@ class Template:
     text: str
     segments: tuple[tuple[str, ...], ...]  # fixed parts in order; slots sit between them
     gaps: tuple[tuple[Slot, ...], ...]  # one per gap: before segment 0, between each pair, after the last
+    fixed_tokens: tuple[str, ...]
 
     @property
     def slot_names(self) -> tuple[str, ...]:
         """One per gap: the first slot's name, "" where the gap holds none."""
         return tuple(gap[0].name if gap else "" for gap in self.gaps)
-
-    @property
-    def fixed_tokens(self) -> tuple[str, ...]:
-        return tuple(word for segment in self.segments for word in segment)
 
     @property
     def has_leading_slot(self) -> bool:
@@ -212,7 +209,8 @@ def compile_template(message: str) -> Template:
     segments: list[tuple[str, ...]] = []
     gaps: list[tuple[Slot, ...]] = []
     pending: list[Slot] = []
-    cursor = 0
+    envelope = _ENVELOPE.match(text)
+    cursor = envelope.end() if envelope else 0  # {"message":"...": the key is no part of the message
     previous_after = ""  # punctuation ending the literal before the current slot
     for placeholder, name in named_placeholders(text):
         literal = text[cursor : placeholder.start]
@@ -244,7 +242,12 @@ def compile_template(message: str) -> Template:
         segments.append(words)
         pending = []
     gaps.append(tuple(pending))
-    return Template(text=text, segments=tuple(segments), gaps=tuple(gaps))
+    return Template(
+        text=text,
+        segments=tuple(segments),
+        gaps=tuple(gaps),
+        fixed_tokens=tuple(word for segment in segments for word in segment),
+    )
 
 
 def display_parts(message: str) -> list[tuple[str, bool]]:

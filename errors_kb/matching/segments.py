@@ -1,0 +1,91 @@
+"""Split a paste into error occurrences: a sync report copied whole holds many.
+
+Plain Python: the caller gives a function that ranks one piece of text. A line is an
+occurrence when its text matches a message exactly; a message that wraps over several
+lines is found by joining a line with the next ones; a line that only resembles a message
+counts when the ranking is confident. Lines nothing explains (headers, footers) are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from errors_kb.matching.rank import Ranking
+
+MAX_LINES = 400  # lines of a paste read one by one; a longer paste is a report for /triage/
+MAX_SPAN = 8  # lines one message may wrap over
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # 1-based, in the paste as sent
+    text: str
+
+
+@dataclass
+class Occurrence:
+    first_line: int
+    last_line: int
+    ranking: Ranking
+
+    @property
+    def entry_id(self) -> int:
+        return self.ranking.results[0].candidate.id
+
+
+def split_lines(text: str) -> list[Line]:
+    return [Line(number, line.strip()) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+def _exact(ranking: Ranking) -> bool:
+    return ranking.confident and ranking.results[0].match.exact
+
+
+def find_occurrences(lines: list[Line], rank_text: Callable[[str], Ranking]) -> list[Occurrence]:
+    """Occurrences in order. `rank_text` ranks a piece of the paste (and may cache by text)."""
+    lines = lines[:MAX_LINES]
+    found: list[Occurrence] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        ranking = rank_text(line.text)
+        if _exact(ranking):
+            found.append(Occurrence(line.number, line.number, ranking))
+            index += 1
+            continue
+        for span in range(2, min(MAX_SPAN, len(lines) - index) + 1):
+            window = lines[index : index + span]
+            joined = rank_text("\n".join(part.text for part in window))
+            if _exact(joined):
+                found.append(Occurrence(line.number, window[-1].number, joined))
+                index += span
+                break
+        else:
+            if ranking.confident:
+                found.append(Occurrence(line.number, line.number, ranking))
+            index += 1
+    return found
+
+
+@dataclass
+class Group:
+    """Identical occurrences: one distinct error of the paste."""
+
+    occurrences: list[Occurrence]
+
+    @property
+    def count(self) -> int:
+        return len(self.occurrences)
+
+    @property
+    def ranking(self) -> Ranking:
+        return self.occurrences[0].ranking
+
+
+def group_occurrences(occurrences: list[Occurrence]) -> list[Group]:
+    """One group per entry, in order of first appearance."""
+    groups: dict[int, Group] = {}
+    for occurrence in occurrences:
+        groups.setdefault(occurrence.entry_id, Group([])).occurrences.append(occurrence)
+    return list(groups.values())
