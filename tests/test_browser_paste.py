@@ -81,3 +81,32 @@ def test_it_submits_with_ctrl_enter(live_server, page, live_dictionary):
     box.press("Control+Enter")
     page.locator("article.best").wait_for()
     assert "Grading Category Not Found" in page.locator("article.best").inner_text()
+
+
+THREE_ERRORS = """Sync to SIS finished with errors:
+Quiz 3: Student 448120 was not enrolled in Section for Assignment 77120
+Quiz 4: Student 448121 was not enrolled in Section for Assignment 77121
+Essay: Assignment 55012.000231 is marked as deleted.
+Warm-up: Not a valid Score (12). Must be 0 to double Max Score (5).
+"""
+
+
+def test_it_shows_one_card_per_error_in_order_with_counts(live_server, page, live_dictionary, screenshot):
+    paste(page, live_server, THREE_ERRORS)
+    cards = page.locator("article.best")
+    assert cards.count() == 3
+    titles = [cards.nth(i).locator("h2").inner_text() for i in range(3)]
+    assert titles == ["Student Not Enrolled", "Assignment Marked As Deleted", "Not a Valid Score"]
+    assert "2 times in your paste" in cards.nth(0).inner_text().lower()
+    assert "times in your paste" not in cards.nth(1).inner_text().lower()
+    assert "holds 3 different errors" in page.locator("#errors-summary").inner_text()
+    screenshot(page, "paste-three-errors")
+
+
+def test_it_asks_which_system_sent_a_generic_message(live_server, page, live_dictionary):
+    paste(page, live_server, "Internal Server Error")
+    assert page.get_by_role("heading", name="Which system sent it?").is_visible()
+    assert page.get_by_role("link", name="None of these").is_visible()
+    page.get_by_role("button", name="Synergy").click()
+    assert page.url == live_server.url + "/"
+    assert "synergy" in page.locator("article.best").inner_text().lower()

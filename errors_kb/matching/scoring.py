@@ -21,7 +21,7 @@ from errors_kb.matching.normalize import Normalized
 from errors_kb.matching.templates import Slot, Template
 
 MAX_SLOT_TOKENS = 40  # a filled-in slot longer than this is not the same message
-TRAILING_SLOT_TOKENS = 12  # words a slot at the end of a message takes
+TRAILING_SLOT_TOKENS = 20  # words each slot at the end of a message may take
 MAX_FIRST_ANCHORS = 8  # occurrences of the first segment tried as a starting point
 MIN_TYPO_LENGTH = 5
 FRAGMENT_MAX_GAP = 3  # paste words allowed between two template words of one run
@@ -156,8 +156,10 @@ def _gap_values(raw: str, slots: tuple[Slot, ...]) -> list[str]:
     text = _strip_end(_strip_start(raw, slots[0].before), slots[-1].after)
     values = []
     for slot in slots[:-1]:
-        separator = slot.after.strip() or " "
-        position = text.find(separator)
+        # the separator as the paste has it after cleaning: " - " (not the "-" inside a UUID), "/"
+        core = " ".join(slot.after.split()) or " "
+        separator = (" " if slot.after[:1].isspace() else "") + core + (" " if slot.after[-1:].isspace() else "")
+        position = (text + " ").find(separator)  # a separator may end the text: "<id> -"
         if position < 0:
             values.append(text)
             text = ""
@@ -191,12 +193,12 @@ def exact_match(template: Template, prepared: PreparedPaste) -> Match | None:
             bounds.append((position, position + len(segment)))
             cursor = position + len(segment)
         if ok:
-            return Match(
-                exact=True,
-                score=1.0,
-                params=_params(template, prepared.paste, bounds, len(words)),
-                covered=len(template.fixed_tokens),
-            )
+            params = _params(template, prepared.paste, bounds, len(words))
+            if template.has_trailing_slot and template.gaps[-1][-1].name not in params:
+                # a message that ends in a value ends with one: without it the paste is cut short
+                # ("ASSIGNMENT_SCORES_EXPORT - <id> -" on a line of its own, the text on the next)
+                return None
+            return Match(exact=True, score=1.0, params=params, covered=len(template.fixed_tokens))
         search_from = prepared.offsets[anchor + 1] - 1
     return None
 
@@ -216,7 +218,7 @@ def _params(template: Template, paste: Normalized, bounds: list[tuple[int, int]]
             start, end = (tokens[lowest - 1].end if lowest else 0), tokens[first].start
         elif index == last_gap:
             after = bounds[-1][1]
-            stop = min(total, after + TRAILING_SLOT_TOKENS)
+            stop = min(total, after + TRAILING_SLOT_TOKENS * len(gap))
             start, end = tokens[after - 1].end, (tokens[stop].start if stop < total else len(display))
         else:
             start, end = tokens[bounds[index - 1][1] - 1].end, tokens[bounds[index][0]].start

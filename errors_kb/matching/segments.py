@@ -15,6 +15,7 @@ from errors_kb.matching.rank import Ranking
 
 MAX_LINES = 400  # lines of a paste read one by one; a longer paste is a report for /triage/
 MAX_SPAN = 8  # lines one message may wrap over
+RESEMBLING = 3  # a line's best matches that a message wrapping from it may be
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,13 @@ def find_occurrences(lines: list[Line], rank_text: Callable[[str], Ranking]) -> 
             found.append(Occurrence(line.number, line.number, ranking))
             index += 1
             continue
+        # The line may start a message that wraps onto the next lines: that message must be
+        # one the line itself resembles, or the window would only re-find a later line's.
+        resembles = {r.candidate.id for r in ranking.results[:RESEMBLING]}
         for span in range(2, min(MAX_SPAN, len(lines) - index) + 1):
             window = lines[index : index + span]
             joined = rank_text("\n".join(part.text for part in window))
-            if _exact(joined):
+            if _exact(joined) and joined.results[0].candidate.id in resembles:
                 found.append(Occurrence(line.number, window[-1].number, joined))
                 index += span
                 break

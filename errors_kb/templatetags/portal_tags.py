@@ -6,37 +6,37 @@ from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from errors_kb.matching import slots
 from errors_kb.matching.templates import display_parts
 
 register = template.Library()
 
-# Words in fix steps that refer to a value extracted from the paste.
-_REFERENCES = {
-    "category": r"assignment groups?|grading categor(?:y|ies)|gradebook categor(?:y|ies)|categor(?:y|ies)",
-    "assignment": r"assignments?",
-    "section": r"sections?",
-    "student": r"students?",
-    "date": r"due dates?",
-}
-
-
 @register.filter
 def with_values(text: str, params: dict | None) -> SafeString:
-    """Escape a step and show, after the first word that refers to it, the value from the paste."""
+    """Escape a step and show a value from the paste after the first word that refers to it,
+    where the sentence still reads right: the slot's kind (errors_kb/matching/slots.py) says
+    which words its values may follow ("the assignment “Unit 3 Quiz”", never "the assignment
+    “88213”": an ID goes only after "assignment ID")."""
     escaped = str(conditional_escape(text))
+    inserts: dict[int, str] = {}  # offset in `escaped` -> the value's HTML, one value per word
     for name, value in (params or {}).items():
-        pattern = _REFERENCES.get(name.split("_")[0])
-        if not pattern or not value:
+        words = slots.step_words(name, value) if value else ()
+        if not words:
             continue
-        value_html = str(format_html(' <mark class="value" title="from your message">“{}”</mark>', value))
-        escaped, count = re.subn(
-            rf"\b({pattern})\b",
-            lambda m, value_html=value_html: m.group(1) + value_html,
-            escaped,
-            count=1,
-            flags=re.IGNORECASE,
-        )
-    return mark_safe(escaped)
+        # the registry's fixed word patterns; the value itself never enters a pattern
+        pattern = re.compile(rf"\b(?:{'|'.join(words)})\b", re.IGNORECASE)
+        for match in pattern.finditer(escaped):
+            if match.end() not in inserts:
+                inserts[match.end()] = str(
+                    format_html(' <mark class="value" title="from your message">“{}”</mark>', value)
+                )
+                break
+    out, cursor = [], 0
+    for offset in sorted(inserts):
+        out += [escaped[cursor:offset], inserts[offset]]
+        cursor = offset
+    out.append(escaped[cursor:])
+    return mark_safe("".join(out))
 
 
 @register.filter
@@ -52,7 +52,7 @@ def marked_slots(message: str) -> SafeString:
 
 
 @register.filter
-def slot_label(name: str) -> str:
-    """A slot's name as words a teacher reads ("student_id" -> "Student ID")."""
-    words = name.replace("_", " ").split()
-    return " ".join("ID" if word == "id" else word for word in words).capitalize().replace(" id", " ID")
+def slot_label(name: str, value: str | None = None) -> str:
+    """A slot's name in words a teacher reads ("student_id" -> "Student ID"); given the value,
+    an assignment named by its number reads "Assignment ID"."""
+    return slots.slot_label(name, value)
