@@ -1,8 +1,12 @@
 """The matcher alone: no database."""
 
+import json
+from pathlib import Path
+
 from errors_kb.matching.normalize import normalize
 from errors_kb.matching.rank import Candidate, VendorNames, detect_vendor, rank
 from errors_kb.matching.scoring import PreparedPaste, exact_match, fuzzy_match
+from errors_kb.matching.slots import slot_label
 from errors_kb.matching.templates import compile_template, display_parts
 
 SKYWARD = (
@@ -154,3 +158,169 @@ def test_it_detects_the_vendor_from_names_and_aliases():
 def test_it_marks_the_variable_parts_for_display():
     parts = display_parts("Assignment not found: [assignment name]")
     assert parts == [("Assignment not found: ", False), ("[assignment name]", True)]
+
+
+# Pastes written by hand, with other values than the source's examples: each must be an
+# exact match of the fixture's message (or a variant) with the values under the right labels.
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def fixture_texts(vendor: str, slug: str) -> list[str]:
+    entries = json.loads((FIXTURES / f"{vendor}.json").read_text(encoding="utf-8"))["entries"]
+    (entry,) = [e for e in entries if e["slug"] == slug]
+    return [entry["message"], *entry["variants"]]
+
+
+def exact_values(vendor: str, slug: str, paste: str) -> dict[str, str]:
+    """The values, by the label a teacher reads, of the first of the entry's texts the paste matches exactly."""
+    prepared = PreparedPaste(normalize(paste))
+    matches = [exact_match(compile_template(text), prepared) for text in fixture_texts(vendor, slug)]
+    found = next(m for m in matches if m is not None)
+    return {slot_label(name, value): value for name, value in found.params.items()}
+
+
+def test_it_matches_a_teacher_category_id_other_than_the_example():
+    paste = (
+        "Details: HTTP response HTTP/1.1 409 Conflict response:\n"
+        '{"message":"TeacherCategoryID is not active or does not belong to lead teacher\n'
+        'for Section","errors":[{"resource":"AssignmentService","field":"Sections.Dcid","code"\n'
+        ':"301877"},{"resource":"AssignmentService","field":\n'
+        '"TeacherCategory.TeacherCategoryId","code":"8140"}]}'
+    )
+    values = exact_values("powerschool", "409-error-teacher-category-id", paste)
+    assert values == {"Section ID": "301877", "Grading category ID": "8140"}
+    paste = (
+        'response: {"message":"TeacherCategoryID is not active or does not belong to lead teacher For Section",'
+        '"errors":[{"resource":"AssignmentService","field":"Sections.Dcid","code":"263054"},'
+        '{"resource":"AssignmentService","field":"TeacherCategory.TeacherCategoryId","code":"11876"}]}'
+    )
+    values = exact_values("powerschool", "teacher-category-id-not-active", paste)
+    assert values == {"Section ID": "263054", "Grading category ID": "11876"}
+
+
+def test_it_matches_a_sapphire_object_with_real_dates_ids_and_points():
+    paste = (
+        'Bad Request - The Request body is missing category. Object Passed: {"resultValueMin":0,"status":"active",'
+        '"gradingPeriod":"","description":"Imported from Canvas: https://lincolnsd.instructure.com/courses/48213/'
+        'assignments/771204","category":"","sourcedId":"canvas-771204","title":"Unit 4 Test: Fractions",'
+        '"class":{"sourcedId":"CLASS-3F9C2D17-8B4E-4A61-9D05-E72B1C6A48F0","href":"https://sapphire.example.org/'
+        'classes/3F9C2D17","type":"class"},"assignDate":"2025-01-13T00:00:00","metadata":{"vendorId":""},'
+        '"dueDate":"2025-01-24T00:00:00","resultValueMax":20}'
+    )
+    values = exact_values("sapphire", "bad-request", paste)
+    assert values["Assignment ID"] == "canvas-771204"
+    assert values["Assignment"] == "Unit 4 Test: Fractions"
+    assert values["Section ID"] == "CLASS-3F9C2D17-8B4E-4A61-9D05-E72B1C6A48F0"
+    assert values["Assign date"] == "2025-01-13T00:00:00"
+    assert values["Due date"] == "2025-01-24T00:00:00"
+    assert values["Maximum score"] == "20"
+    assert values["Canvas link"] == "https://lincolnsd.instructure.com/courses/48213/assignments/771204"
+    assert "Grading category" not in values
+
+
+def test_it_matches_a_letter_grade_where_aspen_wants_a_number():
+    paste = (
+        "com.follett.fss.vithar.core.ValidationException:\n\u2018A+\u2019 is not a valid value for java.math.BigDecimal"
+    )
+    assert exact_values("aspen", "validation-exception", paste) == {"Score": "A+"}
+
+
+def test_it_takes_the_export_error_text_as_a_value():
+    paste = "ASSIGNMENT_SCORES_EXPORT - 7c4e1f20-3b9a-4d6e-8f51-2a0c9b7d3e64 - dueDate must not be null"
+    values = exact_values("infinite-campus", "assignment-scores-export-error", paste)
+    assert values == {"Sync job ID": "7c4e1f20-3b9a-4d6e-8f51-2a0c9b7d3e64", "Error text": "dueDate must not be null"}
+
+
+def test_it_is_no_exact_match_when_a_message_is_cut_before_its_last_value():
+    paste = "ASSIGNMENT_SCORES_EXPORT - 7c4e1f20-3b9a-4d6e-8f51-2a0c9b7d3e64 -"
+    template = compile_template(fixture_texts("infinite-campus", "assignment-scores-export-error")[0])
+    assert exact_match(template, PreparedPaste(normalize(paste))) is None
+
+
+def test_it_matches_the_section_wording_of_the_submission_export_error():
+    for word in ("selection", "section"):
+        paste = f"Cannot export Canvas submission in {word} 58812 assignment 30417762 for student 240118"
+        values = exact_values("infinite-campus", "cannot-export-canvas-submission-in-section", paste)
+        assert values == {"Section": "58812", "Assignment ID": "30417762", "Student ID": "240118"}
+
+
+def test_it_matches_another_last_known_state():
+    paste = "Grade exchange has not finished in the given time, cancelling. Last known state is: 2."
+    assert exact_values("powerschool", "grade-exchange-not-finished", paste) == {"Last known state": "2"}
+
+
+def test_it_matches_another_grade_scale_id():
+    paste = (
+        "COLLECTION_GENERIC - 5a9c2e17-b3d4-4f86-9e0a-71c4d8b2f5a3 - HTTP response HTTP/1.1\n"
+        "409 Conflict response:\n"
+        "{\u201cmessage\u201d:\u201cActualScoreGradeScaleId 12 is not valid for Section with Id: 20817"
+    )
+    values = exact_values("powerschool", "409-error-actual-score-grade-scale-id", paste)
+    assert values == {
+        "Sync job ID": "5a9c2e17-b3d4-4f86-9e0a-71c4d8b2f5a3",
+        "Grade scale ID": "12",
+        "Section ID": "20817",
+    }
+
+
+def test_it_matches_another_patient_and_another_resource_type():
+    paste = (
+        '{"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-found", '
+        '"details": {"text": "Unknown Patient resource \'3f9d2e71c04b4a58b6e2d9a1c7f05b34\'"}}]}'
+    )
+    assert exact_values("canvas-medical", "404-not-found", paste) == {"Resource ID": "3f9d2e71c04b4a58b6e2d9a1c7f05b34"}
+    paste = paste.replace("Patient", "Appointment")
+    values = exact_values("canvas-medical", "404-not-found", paste)
+    assert values == {"Resource type": "Appointment", "Resource ID": "3f9d2e71c04b4a58b6e2d9a1c7f05b34"}
+
+
+def test_it_matches_a_character_other_than_a_space():
+    for character in ("U", "}", "\u00e9"):
+        paste = f'{{"message":"invalid character \'{character}\' in string escape code"}}'
+        values = exact_values("clever", "invalid-character-in-request-body", paste)
+        assert values == {"Character": character}
+    paste = "invalid character ',' looking for beginning of value"
+    assert exact_values("clever", "missing-field-value-in-json", paste) == {"Character": ","}
+
+
+def test_it_keeps_the_clever_list_of_submission_types_fixed_through_a_line_break():
+    texts = fixture_texts("clever", "missing-submission-types")
+    assert "link file text discussion" in " ".join(compile_template(texts[0]).fixed_tokens)
+    for paste in (
+        '{"message":"validation failure list:\\nsubmission_types.0 in body should be one of [link file text discussion]"}',
+        "validation failure list:\nsubmission_types.0 in body should be one of [link file\ntext discussion]",
+    ):
+        assert exact_values("clever", "missing-submission-types", paste) == {}
+    paste = "validation failure list:\nsubmission_types.0 in body should be one of [link file quiz]"
+    assert all(exact_match(compile_template(t), PreparedPaste(normalize(paste))) is None for t in texts)
+
+
+def test_it_matches_the_fields_clever_says_are_missing():
+    paste = 'HTTP/1.1 400 Bad Request\n{"message":"missing required field(s): title, due_date"}'
+    assert exact_values("clever", "missing-required-fields", paste) == {"Missing fields": "title, due_date"}
+
+
+def test_it_names_two_slots_of_one_message_after_what_they_hold():
+    template = compile_template("Student [xxxxx] was not enrolled in Section for Assignment [xxxxxx]")
+    assert template.slot_names == ("", "student_id", "assignment")
+    template = compile_template("Assign date, [xxxxxxx] is not within; Actual due date, [xxxxxx], is not within")
+    assert template.slot_names == ("", "assign_date", "due_date", "")
+    template = compile_template('"error":"API route not found: GET /results/[id]/[id]}')
+    assert [slot.name for slot in template.gaps[-1]] == ["result_id", "other_result_id"]
+    found = match(
+        '"error":"API route not found: GET /results/[id]/[id]}',
+        '"error":"API route not found: GET /results/88213/40112}',
+    )
+    assert found is not None and found.params == {"result_id": "88213", "other_result_id": "40112"}
+
+
+def test_it_keeps_http_statuses_in_json_fixed():
+    template = compile_template('{"request_id":11410981,"status":404,"error":"API route not found"}')
+    assert "404" in template.fixed_tokens and "11410981" not in template.fixed_tokens
+    assert (
+        match(
+            '{"request_id":[x],"status":404,"error":"not found"}', '{"request_id":77,"status":422,"error":"not found"}'
+        )
+        is None
+    )

@@ -43,6 +43,11 @@ def _exact(ranking: Ranking) -> bool:
     return ranking.confident and ranking.results[0].match.exact
 
 
+def _covers_more(ranking: Ranking, than: Ranking | None) -> bool:
+    """More of a message's fixed words found: the longer message a wrapped paste holds."""
+    return than is None or ranking.results[0].match.covered > than.results[0].match.covered
+
+
 def find_occurrences(lines: list[Line], rank_text: Callable[[str], Ranking]) -> list[Occurrence]:
     """Occurrences in order. `rank_text` ranks a piece of the paste (and may cache by text)."""
     lines = lines[:MAX_LINES]
@@ -51,24 +56,25 @@ def find_occurrences(lines: list[Line], rank_text: Callable[[str], Ranking]) -> 
     while index < len(lines):
         line = lines[index]
         ranking = rank_text(line.text)
-        if _exact(ranking):
-            found.append(Occurrence(line.number, line.number, ranking))
-            index += 1
+        best, best_span = (ranking, 1) if _exact(ranking) else (None, 0)
+        # The line may start a message that wraps onto the next lines. The window's message
+        # must need this line (without it, the window would only re-find a later line's).
+        if best is None or any("\n" in r.candidate.message for r in ranking.results[:RESEMBLING]):
+            for span in range(2, min(MAX_SPAN, len(lines) - index) + 1):
+                window = lines[index : index + span]
+                joined = rank_text("\n".join(part.text for part in window))
+                if not _exact(joined) or not _covers_more(joined, best):
+                    continue
+                rest = rank_text("\n".join(part.text for part in window[1:]))
+                if not (_exact(rest) and rest.results[0].candidate.id == joined.results[0].candidate.id):
+                    best, best_span = joined, span
+        if best is not None:
+            found.append(Occurrence(line.number, lines[index + best_span - 1].number, best))
+            index += best_span
             continue
-        # The line may start a message that wraps onto the next lines: that message must be
-        # one the line itself resembles, or the window would only re-find a later line's.
-        resembles = {r.candidate.id for r in ranking.results[:RESEMBLING]}
-        for span in range(2, min(MAX_SPAN, len(lines) - index) + 1):
-            window = lines[index : index + span]
-            joined = rank_text("\n".join(part.text for part in window))
-            if _exact(joined) and joined.results[0].candidate.id in resembles:
-                found.append(Occurrence(line.number, window[-1].number, joined))
-                index += span
-                break
-        else:
-            if ranking.confident:
-                found.append(Occurrence(line.number, line.number, ranking))
-            index += 1
+        if ranking.confident:
+            found.append(Occurrence(line.number, line.number, ranking))
+        index += 1
     return found
 
 

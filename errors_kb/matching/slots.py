@@ -335,7 +335,9 @@ def slot_label(name: str, value: str | None = None) -> str:
         kind = KINDS[kind.id_kind]
     label = kind.label
     if kind.name == FALLBACK and name.removeprefix(OTHER_PREFIX) not in KINDS:
-        label = name.removeprefix(OTHER_PREFIX).replace("_", " ").capitalize() or label
+        # a name no kind has (an older export, a new template): its words, "ID" in capitals
+        words = name.removeprefix(OTHER_PREFIX).replace("_", " ").capitalize().split()
+        label = " ".join("ID" if word.lower() == "id" else word for word in words) or label
     if name.startswith(OTHER_PREFIX):
         first, _, rest = label.partition(" ")
         return " ".join(["Other", first if first.isupper() else first.lower(), rest]).strip()

@@ -11,6 +11,7 @@ from errors_kb.matching.templates import display_parts
 
 register = template.Library()
 
+
 @register.filter
 def with_values(text: str, params: dict | None) -> SafeString:
     """Escape a step and show a value from the paste after the first word that refers to it,
