@@ -292,11 +292,11 @@ class Entry(models.Model):
     def save(self, *args, **kwargs) -> None:
         from errors_kb.matching.index import entry_search_tokens
 
-        self.search_tokens = entry_search_tokens(self.title, self.message, self.variants)
+        self.search_tokens = entry_search_tokens(self.title, self.message, self.variants, self.phrases)
         if not self.key:
             self.key = f"{self.vendor.slug}.{self.slug}"
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"title", "message", "variants"} & set(update_fields):
+        if update_fields is not None and {"title", "message", "variants", "phrases"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "search_tokens"}
         super().save(*args, **kwargs)
 
@@ -307,7 +307,7 @@ class Entry(models.Model):
         """Recompute the words of the entry's prose after its causes, steps or topics changed."""
         from errors_kb.matching.index import entry_content_tokens
 
-        texts = [*self.phrases, *self.topics.values_list("name", flat=True)]
+        texts = list(self.topics.values_list("name", flat=True))
         for cause in self.causes.prefetch_related("steps"):
             texts += [cause.meaning, cause.note, *(step.text for step in cause.steps.all())]
         self.content_tokens = entry_content_tokens(texts)

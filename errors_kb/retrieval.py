@@ -209,7 +209,8 @@ def candidates(probes: list[Probe], per_probe: int = CANDIDATES_PER_PROBE) -> li
             message=row[5],
             variants=tuple(row[6]),
             is_generic=row[7],
-            vocabulary=frozenset(row[9]).union(stem(w) for w in row[8]),
+            core=frozenset(stem(w) for w in row[8]),
+            prose=frozenset(row[9]),
         )
         for ordinal in row[10]:
             found[position[id(asked[ordinal - 1])]].append(candidate)

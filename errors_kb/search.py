@@ -174,7 +174,7 @@ def browse_links(paste: Normalized, result: SearchResult) -> list[BrowseLink]:
     return links
 
 
-MAX_PROBED_LINES = 60  # distinct lines of a report that get a look-up of their own
+MAX_PROBED_LINES = 40  # distinct lines of a report that get a look-up of their own
 
 
 class PasteRanker:
@@ -211,12 +211,12 @@ class PasteRanker:
         found = retrieval.candidates(probes)
         self.whole_pool = list({c.id: c for pool in found[: 2 if hinted else 1] for c in pool}.values())
         self.line_pools = dict(zip(line_texts, found[len(probes) - len(line_texts) :], strict=True))
-        self._rankings: dict[str, Ranking] = {}
+        self._rankings: dict[tuple[str, bool], Ranking] = {}
 
     def _corrected(self, words: list[str]) -> list[str]:
         return [self.corrections.get(w, w) for w in words]
 
-    def _rank(self, candidates, paste: Normalized, *, own_words: bool) -> Ranking:
+    def _rank(self, candidates, paste: Normalized, *, own_words: bool, exact_only: bool = False) -> Ranking:
         words = self._corrected(paste.words)
         typed = typed_weights(words, self.prose_weight, self.vendor_words) if own_words else None
         return rank(
@@ -227,17 +227,21 @@ class PasteRanker:
             detected_vendor=self.detected.slug if self.detected else None,
             typed=typed,
             limit=self.limit,
+            exact_only=exact_only,
         )
 
     def whole(self, paste: Normalized) -> Ranking:
         return self._rank(self.whole_pool, paste, own_words=len(set(paste.words)) <= OWN_WORDS_MAX)
 
-    def piece(self, text: str) -> Ranking:
+    def piece(self, text: str, thorough: bool) -> Ranking:
         """A line, or lines joined, ranked against the candidates their lines found."""
-        if text not in self._rankings:
+        key = (text, thorough)
+        if key not in self._rankings:
             pool = {c.id: c for line in text.split("\n") for c in self.line_pools.get(line, self.whole_pool)}
-            self._rankings[text] = self._rank(list(pool.values()), normalize(text), own_words=False)
-        return self._rankings[text]
+            self._rankings[key] = self._rank(
+                list(pool.values()), normalize(text), own_words=False, exact_only=not thorough
+            )
+        return self._rankings[key]
 
 
 def explain(ranker: PasteRanker, paste: Normalized, lines: list[Line]) -> list[ErrorGroup]:

@@ -34,6 +34,7 @@ BARE_HTTP_REASON = [
 FRAMEWORK_DEFAULTS = [
     ("skyward", "invalid-request"),  # "The request is invalid."
     ("q-sis", "object-reference-not-set"),  # "Object reference not set to an instance of an object."
+    ("clever", "user-not-found"),  # "User not found": countless APIs say it
 ]
 # Messages with words of their own, some of them wrapped around an HTTP status.
 DISTINCTIVE = [

@@ -49,9 +49,8 @@ def test_a_worst_case_paste_is_searched_in_bounded_time_and_memory(paste, dictio
         seconds.append(time.perf_counter() - started)
         result.to_dict()
     extra_mb = peak_memory_mb(lambda: _search(paste.text)) - peak_memory_mb(lambda: _search(ORDINARY))
-    slow = [round(s, 3) for s in seconds if s >= MAX_SECONDS]
-    assert not slow, f"{paste.name}: searches took {[round(s, 3) for s in seconds]} s (bound {MAX_SECONDS} s)"
-    assert extra_mb < MAX_EXTRA_MB, f"{paste.name}: {extra_mb:.1f} MB peak over an ordinary paste's"
+    measured = f"{paste.name}: {[round(s, 3) for s in seconds]} s, {extra_mb:.1f} MB peak over an ordinary paste's"
+    assert max(seconds) < MAX_SECONDS and extra_mb < MAX_EXTRA_MB, measured
 
 
 def test_a_single_error_paste_takes_at_most_five_queries(dictionary, django_assert_max_num_queries):

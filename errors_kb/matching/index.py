@@ -9,8 +9,11 @@ from errors_kb.matching.words import stems
 MAX_TOKEN_LENGTH = 100
 
 
-def entry_search_tokens(title: str, message: str, variants: list[str]) -> list[str]:
+def entry_search_tokens(title: str, message: str, variants: list[str], phrases: list[str] = ()) -> list[str]:
+    """Words of what the entry is called and says: its title, templates and curator phrases."""
     words: set[str] = set(normalize(title).words)
+    for phrase in phrases:
+        words.update(normalize(phrase).words)
     for text in [message, *variants]:
         words.update(compile_template(text).fixed_tokens)
     return sorted(word for word in words if len(word) <= MAX_TOKEN_LENGTH)

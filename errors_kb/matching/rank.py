@@ -37,8 +37,10 @@ CODE_SCORE = 0.8
 # message match of the same quality still ranks first.
 WORDS_FACTOR = 0.7
 WORDS_MIN_FOUND = 2
-WORDS_CONFIDENT_SCORE = 0.42
-WORDS_MARGIN = 0.1
+WORDS_CONFIDENT_SCORE = 0.3
+WORDS_MARGIN = 0.15
+WORDS_UNSTEERED_SCORE = 0.5
+WORDS_UNSTEERED_MARGIN = 0.3
 # An entry with a long text explains any few words: its share is discounted by its length
 # against the other candidates' (BM25's length normalisation).
 WORDS_LENGTH_B = 0.3
@@ -60,7 +62,8 @@ class Candidate:
     message: str
     variants: tuple[str, ...] = ()
     is_generic: bool = False  # countless systems emit this message: alone it names no system
-    vocabulary: frozenset[str] = frozenset()  # stems of the whole entry: title, message, prose, phrases
+    core: frozenset[str] = frozenset()  # stems of what the entry is called and says: title, message, phrases
+    prose: frozenset[str] = frozenset()  # stems of how it is explained: meanings, steps, topics
 
 
 @dataclass
@@ -121,6 +124,18 @@ def vendor_name_words(vendors: Iterable[VendorNames]) -> set[str]:
     return {word for vendor in vendors for name in vendor.names for word in normalize(name).words}
 
 
+def _best_exact(candidate: Candidate, prepared: PreparedPaste) -> Match | None:
+    best = None
+    for text in (candidate.message, *candidate.variants):
+        template = compile_template(text)
+        match = exact_match(template, prepared)
+        if match is not None:
+            match.score = 0.9 + 0.1 * min(1.0, len(template.fixed_tokens) / max(1, len(prepared.words)))
+            if best is None or match.score > best.score:
+                best = match
+    return best
+
+
 def score_candidate(candidate: Candidate, prepared: PreparedPaste, weight: Weight) -> tuple[Match, str]:
     best: Match | None = None
     templates = [compile_template(text) for text in (candidate.message, *candidate.variants)]
@@ -174,24 +189,37 @@ def rank(
     detected_vendor: str | None = None,
     typed: dict[str, float] | None = None,
     limit: int = 10,
+    exact_only: bool = False,
 ) -> Ranking:
     """`typed`: the paste's own-word stems and their weights (vendor names left out)."""
     prepared = PreparedPaste(paste)
     steer = vendor_hint or detected_vendor
     ranked: list[Ranked] = []
     candidates = list(candidates)
-    mean_vocabulary = sum(len(c.vocabulary) for c in candidates) / max(1, len(candidates))
+    mean_vocabulary = sum(len(c.core) + len(c.prose) for c in candidates) / max(1, len(candidates))
     for candidate in candidates:
-        match, basis = score_candidate(candidate, prepared, weight)
+        if exact_only:
+            match = _best_exact(candidate, prepared)
+            if match is None:
+                continue
+            basis = "exact"
+        else:
+            match, basis = score_candidate(candidate, prepared, weight)
         if not match.exact:
             code = _code_score(candidate, paste)
             if code > match.score:
                 match, basis = Match(exact=False, score=code, covered=1), "code"
-            if typed and candidate.vocabulary:
-                share, found = words_score(typed, candidate.vocabulary)
-                length = 1 - WORDS_LENGTH_B + WORDS_LENGTH_B * mean_vocabulary / len(candidate.vocabulary)
+            if typed and candidate.core:
+                share, found = words_score(typed, candidate.core, candidate.prose)
+                size = len(candidate.core) + len(candidate.prose)
+                length = 1 - WORDS_LENGTH_B + WORDS_LENGTH_B * mean_vocabulary / size
                 score = WORDS_FACTOR * share * min(1.0, length)
-                if found >= min(WORDS_MIN_FOUND, len(typed)) and score > match.score:
+                # Own words decide only where the message itself gave no good match.
+                if (
+                    found >= min(WORDS_MIN_FOUND, len(typed))
+                    and match.score < CONFIDENT_FUZZY_SCORE
+                    and score > match.score
+                ):
                     match, basis = Match(exact=False, score=score, covered=found), "words"
         if match.score <= 0:
             continue
@@ -212,7 +240,7 @@ def rank(
         and not vendor_hint
         and (is_bare_http_status(paste) or (ranked[0].candidate.is_generic and not detected_vendor))
     )
-    confident = _is_confident(ranked, wrong_hint or vendor_hint) and not generic
+    confident = _is_confident(ranked, wrong_hint or vendor_hint, steered=bool(steer)) and not generic
     shared = _shared_vendors(ranked, vendor_hint, detected_vendor)
     return Ranking(
         results=ranked[:limit],
@@ -243,7 +271,7 @@ def _same_message(a: Ranked, b: Ranked) -> bool:
     return compile_template(a.candidate.message).fixed_tokens == compile_template(b.candidate.message).fixed_tokens
 
 
-def _is_confident(ranked: list[Ranked], vendor_hint: str | None) -> bool:
+def _is_confident(ranked: list[Ranked], vendor_hint: str | None, steered: bool = False) -> bool:
     if not ranked:
         return False
     top = ranked[0]
@@ -254,7 +282,9 @@ def _is_confident(ranked: list[Ranked], vendor_hint: str | None) -> bool:
     if top.score < (WORDS_CONFIDENT_SCORE if top.basis == "words" else CONFIDENT_FUZZY_SCORE):
         return False
     rival = next((r for r in ranked[1:] if not _same_message(r, top)), None)
-    margin = WORDS_MARGIN if top.basis == "words" else CONFIDENT_MARGIN
+    if top.basis == "words" and not steered and top.score < WORDS_UNSTEERED_SCORE:
+        return False  # own words that name no system suggest, unless they pin one entry by far
+    margin = (WORDS_MARGIN if steered else WORDS_UNSTEERED_MARGIN) if top.basis == "words" else CONFIDENT_MARGIN
     return rival is None or top.sort_key - rival.sort_key >= margin
 
 

@@ -24,6 +24,11 @@ MAX_SLOT_TOKENS = 40  # a filled-in slot longer than this is not the same messag
 TRAILING_SLOT_TOKENS = 20  # words each slot at the end of a message may take
 MAX_FIRST_ANCHORS = 8  # occurrences of the first segment tried as a starting point
 MIN_TYPO_LENGTH = 5
+# Typos are looked for in words of ordinary length, and in a bounded number of them: a
+# crafted paste of one 20,000-letter word or of thousands of distinct words would otherwise
+# build a deletion neighbourhood of hundreds of megabytes.
+MAX_TYPO_LENGTH = 30
+MAX_TYPO_WORDS = 500
 FRAGMENT_MAX_GAP = 3  # paste words allowed between two template words of one run
 FRAGMENT_FULL_LENGTH = 8  # a run of this many template words is a fragment worth trusting
 FRAGMENT_FACTOR = 0.9
@@ -76,8 +81,9 @@ class PreparedPaste:
         """Deletion neighbourhood of the paste's longer words (one edit away)."""
         if self._near is None:
             near: dict[str, str] = {}
-            for word in self.vocabulary:
-                if len(word) >= MIN_TYPO_LENGTH and not word.isdigit():
+            typo_words = [w for w in dict.fromkeys(self.words) if MIN_TYPO_LENGTH <= len(w) <= MAX_TYPO_LENGTH]
+            for word in typo_words[:MAX_TYPO_WORDS]:
+                if not word.isdigit():
                     for i in range(len(word)):
                         near.setdefault(word[:i] + word[i + 1 :], word)
                     near.setdefault(word, word)
@@ -86,7 +92,7 @@ class PreparedPaste:
 
     def typo_of(self, word: str) -> str | None:
         """A paste word one edit (insertion, deletion, substitution, transposition) from `word`."""
-        if len(word) < MIN_TYPO_LENGTH or word.isdigit():
+        if not MIN_TYPO_LENGTH <= len(word) <= MAX_TYPO_LENGTH or word.isdigit():
             return None
         near = self.near_words()
         if word in near:
@@ -315,8 +321,11 @@ def _order_bonus(fixed: tuple[str, ...], words: list[str]) -> float:
 
 
 def idf_weight(document_frequency: Callable[[str], int], total_documents: int) -> Weight:
+    known: dict[str, float] = {}  # a search weighs the same few hundred words many times
+
     def weight(word: str) -> float:
-        df = document_frequency(word)
-        return math.log((total_documents + 1) / (df + 0.5)) + 0.1
+        if word not in known:
+            known[word] = math.log((total_documents + 1) / (document_frequency(word) + 0.5)) + 0.1
+        return known[word]
 
     return weight

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 
 from errors_kb.matching.rank import Ranking
 
-MAX_LINES = 400  # lines of a paste read one by one; a longer paste is a report for /triage/
+MAX_LINES = 100  # lines of a paste read one by one; a longer report is for /triage/
 MAX_SPAN = 8  # lines one message may wrap over
 RESEMBLING = 3  # a line's best matches that a message wrapping from it may be
+# Lines that get the full (fuzzy) ranking when no message matches them exactly; the rest
+# are matched exactly only. Bounds the cost of a crafted paste of many near-messages.
+MAX_THOROUGH_LINES = 12
 
 
 @dataclass(frozen=True)
@@ -48,24 +51,29 @@ def _covers_more(ranking: Ranking, than: Ranking | None) -> bool:
     return than is None or ranking.results[0].match.covered > than.results[0].match.covered
 
 
-def find_occurrences(lines: list[Line], rank_text: Callable[[str], Ranking]) -> list[Occurrence]:
-    """Occurrences in order. `rank_text` ranks a piece of the paste (and may cache by text)."""
+def find_occurrences(lines: list[Line], rank_text: Callable[[str, bool], Ranking]) -> list[Occurrence]:
+    """Occurrences in order. `rank_text(text, thorough)` ranks a piece of the paste: exact
+    matches only, or every kind when `thorough` (it may cache by text)."""
     lines = lines[:MAX_LINES]
     found: list[Occurrence] = []
+    thorough_left = MAX_THOROUGH_LINES
     index = 0
     while index < len(lines):
         line = lines[index]
-        ranking = rank_text(line.text)
+        ranking = rank_text(line.text, False)
+        if not _exact(ranking) and thorough_left > 0:
+            thorough_left -= 1
+            ranking = rank_text(line.text, True)
         best, best_span = (ranking, 1) if _exact(ranking) else (None, 0)
         # The line may start a message that wraps onto the next lines. The window's message
         # must need this line (without it, the window would only re-find a later line's).
-        if best is None or any("\n" in r.candidate.message for r in ranking.results[:RESEMBLING]):
+        if any("\n" in r.candidate.message for r in ranking.results[:RESEMBLING]):
             for span in range(2, min(MAX_SPAN, len(lines) - index) + 1):
                 window = lines[index : index + span]
-                joined = rank_text("\n".join(part.text for part in window))
+                joined = rank_text("\n".join(part.text for part in window), False)
                 if not _exact(joined) or not _covers_more(joined, best):
                     continue
-                rest = rank_text("\n".join(part.text for part in window[1:]))
+                rest = rank_text("\n".join(part.text for part in window[1:]), False)
                 if not (_exact(rest) and rest.results[0].candidate.id == joined.results[0].candidate.id):
                     best, best_span = joined, span
         if best is not None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 # Suffixes people and documents swap freely: "deleted"/"deleting"/"delete", "scores"/"score".
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly")
 _MIN_STEM = 4
+PROSE_SHARE = 0.5
 # Spellings of the same word that a tokeniser cannot join ("can't" becomes "can" and "t").
 _SPELLINGS = {"cant": "cannot", "wont": "will", "doesnt": "does", "isnt": "is", "didnt": "did", "dont": "do"}
 
@@ -33,15 +34,22 @@ def stems(words: Iterable[str]) -> set[str]:
     return {stem(word) for word in words}
 
 
-def words_score(typed: dict[str, float], vocabulary: set[str]) -> tuple[float, int]:
-    """(share of the typed weight the vocabulary explains, how many typed stems it holds).
+def words_score(typed: dict[str, float], core: frozenset[str], prose: frozenset[str]) -> tuple[float, int]:
+    """(share of the typed weight the entry explains, how many typed stems it holds).
 
-    `typed` maps each typed stem to its weight; `vocabulary` is the entry's stems."""
+    `typed` maps each typed stem to its weight. A stem in the entry's `core` (title, message,
+    phrases) counts fully; one only in its `prose` (meanings, steps, topics) counts half:
+    a long explanation mentions many things the error is not about."""
     total = sum(typed.values())
     if not total:
         return 0.0, 0
-    found = [s for s in typed if s in vocabulary]
-    return sum(typed[s] for s in found) / total, len(found)
+    explained = found = 0
+    for typed_stem, weight in typed.items():
+        if typed_stem in core:
+            explained, found = explained + weight, found + 1
+        elif typed_stem in prose:
+            explained, found = explained + PROSE_SHARE * weight, found + 1
+    return explained / total, found
 
 
 def typed_weights(words: Iterable[str], weight: Callable[[str], float], ignore: set[str]) -> dict[str, float]:
