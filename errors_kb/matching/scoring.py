@@ -27,7 +27,7 @@ MIN_TYPO_LENGTH = 5
 # Typos are looked for in words of ordinary length, and in a bounded number of them: a
 # crafted paste of one 20,000-letter word or of thousands of distinct words would otherwise
 # build a deletion neighbourhood of hundreds of megabytes.
-MAX_TYPO_LENGTH = 30
+MAX_TYPO_LENGTH = 40
 MAX_TYPO_WORDS = 500
 FRAGMENT_MAX_GAP = 3  # paste words allowed between two template words of one run
 FRAGMENT_FULL_LENGTH = 8  # a run of this many template words is a fragment worth trusting

@@ -15,12 +15,9 @@ from collections.abc import Callable, Iterable
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly")
 _MIN_STEM = 4
 PROSE_SHARE = 0.5
-# Spellings of the same word that a tokeniser cannot join ("can't" becomes "can" and "t").
-_SPELLINGS = {"cant": "cannot", "wont": "will", "doesnt": "does", "isnt": "is", "didnt": "did", "dont": "do"}
 
 
 def stem(word: str) -> str:
-    word = _SPELLINGS.get(word, word)
     if word.isdigit() or len(word) <= _MIN_STEM:
         return word
     for suffix in _SUFFIXES:
