@@ -186,6 +186,7 @@ def grow_to(total_synthetic: int, batch: int = 5000) -> int:
                 vendor=vendors[vendor_number],
                 title=title,
                 slug=f"synthetic-{index}",
+                key=f"{vendors[vendor_number].slug}.synthetic-{index}",  # bulk_create skips save(), which sets it
                 message=message,
                 status=EntryStatus.PUBLISHED,
                 source=SourceDocument.CURATOR,
