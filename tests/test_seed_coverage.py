@@ -211,7 +211,7 @@ def _clever_rows() -> list[tuple[str, int, str]]:
     return rows
 
 
-@pytest.mark.parametrize("action,status,response", _clever_rows(), ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize("action,status,response", _clever_rows() if SEEDS.is_dir() else [], ids=lambda v: str(v)[:40])
 def test_it_holds_every_clever_response(loaded, action, status, response):
     entries = [e for e in _entries_for(loaded, "clever") if e["http_status"] == status]
     matching = [e for e in entries if norm(response) in norm(e["message"]) or norm(e["message"]) in norm(response)]
