@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from errors_kb.matching.scoring import MAX_SLOT_TOKENS, PreparedPaste, _find_segment
+from errors_kb.matching.scoring import MAX_SLOT_TOKENS, PreparedPaste, _find_segment, exact_match
 from errors_kb.matching.templates import Template
 
 MIN_CUT_WORDS = 2  # a cut segment counts from this many of its words
@@ -22,6 +22,9 @@ class Fragment:
     fixed_found: int  # template words the run found in order
     paste_words: int  # words of the paste
     unexplained: int  # paste words neither in the run nor where a slot stands
+    first: int = 0  # the run: segments first..last-1, then `cut` words of segment `last`
+    last: int = 0
+    cut: int = 0
 
     @property
     def explained_share(self) -> float:
@@ -58,6 +61,7 @@ def fragment_match(template: Template, prepared: PreparedPaste) -> Fragment | No
             found += len(template.segments[following])
             following += 1
         trailing_slot = following < len(template.segments) or template.has_trailing_slot
+        cut = 0
         if following < len(template.segments) and end < len(words):
             cut = _cut_prefix(prepared, template.segments[following], end)
             if cut:
@@ -68,7 +72,24 @@ def fragment_match(template: Template, prepared: PreparedPaste) -> Fragment | No
         lead = min(start, SLOT_EDGE_TOKENS) if leading_slot else 0
         trail = min(len(words) - end, SLOT_EDGE_TOKENS) if trailing_slot else 0
         unexplained = (start - lead) + (len(words) - end - trail)
-        fragment = Fragment(fixed_found=found, paste_words=len(words), unexplained=unexplained)
+        fragment = Fragment(found, len(words), unexplained, first, following, cut if not trailing_slot else 0)
         if best is None or (fragment.fixed_found, -fragment.unexplained) > (best.fixed_found, -best.unexplained):
             best = fragment
     return best
+
+
+def fragment_params(template: Template, prepared: PreparedPaste, fragment: Fragment) -> dict[str, str]:
+    """The slot values of the run: the part of the template it covers, matched exactly."""
+    segments = list(template.segments[fragment.first : fragment.last])
+    gaps = list(template.gaps[fragment.first : fragment.last + 1])
+    if fragment.cut:
+        segments.append(template.segments[fragment.last][: fragment.cut])
+        gaps.append(())
+    part = Template(
+        text=template.text,
+        segments=tuple(segments),
+        gaps=tuple(gaps),
+        fixed_tokens=tuple(word for segment in segments for word in segment),
+    )
+    match = exact_match(part, prepared)
+    return match.params if match else {}

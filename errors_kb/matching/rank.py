@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from errors_kb.matching.fragments import fragment_match
+from errors_kb.matching.fragments import fragment_match, fragment_params
 from errors_kb.matching.generic import is_bare_http_status
 from errors_kb.matching.normalize import Normalized, normalize
 from errors_kb.matching.scoring import Match, PreparedPaste, Weight, exact_match, fuzzy_match
@@ -164,8 +164,11 @@ def score_candidate(candidate: Candidate, prepared: PreparedPaste, weight: Weigh
                 and fragment.explained_share >= FRAGMENT_MIN_EXPLAINED
             ):
                 score = (0.7 + 0.2 * min(1.0, fragment.fixed_found / 12)) * fragment.explained_share
-                if score > best.score:
-                    best, basis = Match(exact=False, score=score, covered=fragment.fixed_found), "fragment"
+                if basis != "fragment" or score > best.score:
+                    # A piece of the message explains the paste: it is the evidence, with its values.
+                    params = fragment_params(template, prepared, fragment)
+                    best = Match(exact=False, score=max(score, best.score), params=params, covered=fragment.fixed_found)
+                    basis = "fragment"
     return best, basis
 
 
