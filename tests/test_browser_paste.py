@@ -110,3 +110,13 @@ def test_it_asks_which_system_sent_a_generic_message(live_server, page, live_dic
     page.get_by_role("button", name="Synergy").click()
     assert page.url == live_server.url + "/"
     assert "synergy" in page.locator("article.best").inner_text().lower()
+
+
+def test_it_answers_the_home_page_example_exactly(live_server, page, live_dictionary):
+    page.goto(live_server.url + "/")
+    example = page.get_by_label("Error message").get_attribute("placeholder").removeprefix("e.g. ")
+    paste(page, live_server, example)
+    best = page.locator("article.best")
+    assert "exact match" in best.locator(".kicker").inner_text().lower()
+    assert best.get_by_role("heading", name="Grading Category Not Found").is_visible()
+    assert best.locator("mark.value", has_text="Homework").first.is_visible()

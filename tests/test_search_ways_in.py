@@ -165,3 +165,21 @@ def test_it_answers_a_report_in_a_bounded_number_of_queries(client, django_asser
     )
     with django_assert_max_num_queries(5):
         assert client.get(reverse("api_search"), {"q": report + "\n" + REPORT}).status_code == 200
+
+
+def test_it_never_echoes_an_over_long_paste_whole(client, settings):
+    paste = "Grading category Homework not found " + "x" * (settings.SEARCH_MAX_CHARS + 500)
+    response = client.post(reverse("home"), {"q": paste})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f"the search reads at most {settings.SEARCH_MAX_CHARS:,}" in html
+    assert paste not in html
+    assert "x" * (settings.SEARCH_MAX_CHARS + 1) not in html
+
+
+def test_it_keeps_result_pages_out_of_caches_and_search_engines(client):
+    response = client.post(reverse("home"), {"q": "Internal Server Error"})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Robots-Tag"] == "noindex"
+    assert '<meta name="robots" content="noindex">' in response.content.decode()
