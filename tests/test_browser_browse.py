@@ -26,7 +26,8 @@ def test_an_agent_browses_from_vendors_to_an_entry_and_filters_by_status(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Browse").click()
     page.get_by_label("HTTP status").select_option("409")
     page.get_by_role("button", name="Apply filters").click()
-    assert "http_status=409" in page.url
+    page.wait_for_url("**/entries/?*http_status=409*")
+    page.locator("table tbody tr").first.wait_for()
     vendors = page.locator("table tbody tr td:nth-child(2)").all_inner_texts()
     assert vendors and set(vendors) == {"PowerSchool"}
     screenshot(page, "entries-409-desktop")
