@@ -31,6 +31,7 @@ MAX_RANKING_WORDS = 40  # words of a probe that rank the rows its rare words fou
 CANDIDATES_PER_PROBE = 40
 MAX_TYPO_WORDS = 12
 MIN_TYPO_LENGTH = 5
+NO_WORD = "\u0001"  # holds no entry: the "all of these words" look-up of a probe that has none
 PROSE_WEIGHT = 0.5  # a word found only in an entry's prose ranks it less than one in its message
 
 
@@ -105,7 +106,8 @@ class Probe:
         return {
             "rare": self.rare,
             "stems": self.stems,
-            "all": self.all_words,
+            # An empty array is contained in every array: a word no entry holds stands in.
+            "all": self.all_words or [NO_WORD],
             "words": list(self.words),
             "weights": list(self.words.values()),
             "stem_words": list(self.stem_weights),
@@ -164,7 +166,7 @@ WITH probe AS (
     WHERE e.status = %(published)s
       AND (probe.vendor_id IS NULL OR e.vendor_id = probe.vendor_id)
       AND (e.search_tokens && probe.rare OR e.content_tokens && probe.stems
-           OR (cardinality(probe.all_words) > 0 AND e.search_tokens @> probe.all_words))
+           OR e.search_tokens @> probe.all_words)
     ORDER BY
       (SELECT coalesce(sum(q.weight), 0) FROM unnest(probe.words, probe.weights) AS q(word, weight)
         WHERE q.word = ANY(e.search_tokens))
