@@ -150,6 +150,21 @@ class EntryQuerySet(models.QuerySet):
     def with_listing(self) -> EntryQuerySet:
         return self.select_related("vendor").prefetch_related("topics")
 
+    def refresh_search_data(self) -> int:
+        """Recompute the words these entries are found by (after the code that derives them
+        changed); returns how many changed. The caller refreshes SearchToken counts."""
+        from errors_kb.matching.index import entry_content_tokens, entry_search_tokens
+
+        changed = []
+        for entry in self.prefetch_related("topics", "causes__steps"):
+            search = entry_search_tokens(entry.title, entry.message, entry.variants, entry.phrases)
+            content = entry_content_tokens(entry.prose_texts())
+            if (search, content) != (entry.search_tokens, entry.content_tokens):
+                entry.search_tokens, entry.content_tokens = search, content
+                changed.append(entry)
+        Entry.objects.bulk_update(changed, ["search_tokens", "content_tokens"], batch_size=500)
+        return len(changed)
+
     def with_details(self) -> EntryQuerySet:
         top_steps = Step.objects.filter(parent__isnull=True).prefetch_related("children")
         return self.select_related("vendor").prefetch_related(
@@ -303,14 +318,18 @@ class Entry(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("entry_detail", args=[self.vendor.slug, self.slug])
 
+    def prose_texts(self) -> list[str]:
+        """What explains the entry (topics, meanings, notes, steps): searched as own words."""
+        texts = [topic.name for topic in self.topics.all()]
+        for cause in self.causes.all():
+            texts += [cause.meaning, cause.note, *(step.text for step in cause.steps.all())]
+        return texts
+
     def refresh_content_tokens(self) -> None:
         """Recompute the words of the entry's prose after its causes, steps or topics changed."""
         from errors_kb.matching.index import entry_content_tokens
 
-        texts = list(self.topics.values_list("name", flat=True))
-        for cause in self.causes.prefetch_related("steps"):
-            texts += [cause.meaning, cause.note, *(step.text for step in cause.steps.all())]
-        self.content_tokens = entry_content_tokens(texts)
+        self.content_tokens = entry_content_tokens(self.prose_texts())
         Entry.objects.filter(pk=self.pk).update(content_tokens=self.content_tokens)
 
     @property

@@ -24,6 +24,9 @@ MAX_QUERY_STEMS = 8  # rarest prose stems of a probe sent to the index
 # Rows the index may hand to a probe's ranking: words are added rarest first until their
 # entry counts reach this budget, which bounds the query's cost at any size.
 ROW_BUDGET = 2000
+# A line of a report is matched against its own few candidates: its rarest words suffice.
+LINE_ROW_BUDGET = 300
+CANDIDATES_PER_LINE = 20
 # When even the rarest word is over budget: entries holding all the common words (up to
 # MAX_ALL_WORDS), so a short paste of common words still finds its template.
 MAX_ALL_WORDS = 4
@@ -101,6 +104,7 @@ class Probe:
     words: dict[str, float]  # template words and their weights, to rank the rows
     stem_weights: dict[str, float]  # prose stems and their weights, to rank the rows
     vendor_id: int | None = None
+    limit: int = CANDIDATES_PER_PROBE
 
     def as_json(self) -> dict:
         return {
@@ -113,28 +117,37 @@ class Probe:
             "stem_words": list(self.stem_weights),
             "stem_weights": list(self.stem_weights.values()),
             "vendor": self.vendor_id,
+            "limit": self.limit,
         }
 
 
-def _within_budget(words: list[str], frequency: dict[str, int], limit: int) -> list[str]:
+def _within_budget(words: list[str], frequency: dict[str, int], limit: int, budget: int) -> list[str]:
     chosen: list[str] = []
     rows = 0
     for word in sorted(set(words), key=lambda w: (frequency[w], w)):
-        if rows + frequency[word] > ROW_BUDGET or len(chosen) == limit:
+        if rows + frequency[word] > budget or len(chosen) == limit:
             break
         chosen.append(word)
         rows += frequency[word]
     return chosen
 
 
-def make_probe(words: list[str], stats: WordStatistics, weight, vendor: Vendor | None = None) -> Probe:
+def make_probe(
+    words: list[str],
+    stats: WordStatistics,
+    weight,
+    vendor: Vendor | None = None,
+    *,
+    budget: int = ROW_BUDGET,
+    limit: int = CANDIDATES_PER_PROBE,
+) -> Probe:
     """The look-up for one piece of a paste: `words` are its known template words (typos
-    already corrected); its stems come from all its words."""
+    already corrected); its stems come from all its words. `budget`: rows it may rank."""
     known = [w for w in dict.fromkeys(words) if w in stats.template]
-    rare = _within_budget(known, stats.template, MAX_QUERY_WORDS)
-    common = [w for w in sorted(set(known), key=lambda w: (stats.template[w], w)) if stats.template[w] > ROW_BUDGET]
+    rare = _within_budget(known, stats.template, MAX_QUERY_WORDS, budget)
+    common = [w for w in sorted(set(known), key=lambda w: (stats.template[w], w)) if stats.template[w] > budget]
     stem_words = [s for s in dict.fromkeys(stem(w) for w in words if not w.isdigit()) if s in stats.prose]
-    rare_stems = _within_budget(stem_words, stats.prose, MAX_QUERY_STEMS)
+    rare_stems = _within_budget(stem_words, stats.prose, MAX_QUERY_STEMS, budget)
     ranked_by = sorted(set(known), key=lambda w: (stats.template[w], w))[:MAX_RANKING_WORDS]
     stem_ranked = sorted(set(stem_words), key=lambda s: (stats.prose[s], s))[:MAX_RANKING_WORDS]
     return Probe(
@@ -144,6 +157,7 @@ def make_probe(words: list[str], stats: WordStatistics, weight, vendor: Vendor |
         words={w: weight(w) for w in ranked_by},
         stem_weights={s: PROSE_WEIGHT * weight(s) for s in stem_ranked},
         vendor_id=vendor.id if vendor else None,
+        limit=limit,
     )
 
 
@@ -158,6 +172,7 @@ WITH probe AS (
     ARRAY(SELECT jsonb_array_elements_text(p->'stem_words')) AS stem_words,
     ARRAY(SELECT (jsonb_array_elements_text(p->'stem_weights'))::float8) AS stem_weights,
     (p->>'vendor')::bigint AS vendor_id,
+    (p->>'limit')::int AS row_limit,
     ord
   FROM jsonb_array_elements(%(probes)s::jsonb) WITH ORDINALITY AS t(p, ord)
 ), found AS (
@@ -173,7 +188,7 @@ WITH probe AS (
       + (SELECT coalesce(sum(s.weight), 0) FROM unnest(probe.stem_words, probe.stem_weights) AS s(word, weight)
         WHERE s.word = ANY(e.content_tokens)) DESC,
       cardinality(e.search_tokens), e.id
-    LIMIT %(limit)s
+    LIMIT probe.row_limit
   ) hit
 )
 SELECT e.id, v.slug, v.name, e.title, e.slug, e.message, e.variants, e.is_generic, e.search_tokens, e.content_tokens,
@@ -183,7 +198,7 @@ WHERE e.id IN (SELECT id FROM found)
 """
 
 
-def candidates(probes: list[Probe], per_probe: int = CANDIDATES_PER_PROBE) -> list[list[Candidate]]:
+def candidates(probes: list[Probe]) -> list[list[Candidate]]:
     """One query: for each probe, in order, the entries it finds, with what the matcher needs."""
     asked = [p for p in probes if p.rare or p.stems or p.all_words]
     found: list[list[Candidate]] = [[] for _ in probes]
@@ -197,7 +212,6 @@ def candidates(probes: list[Probe], per_probe: int = CANDIDATES_PER_PROBE) -> li
             {
                 "probes": json.dumps([p.as_json() for p in asked]),
                 "published": EntryStatus.PUBLISHED,
-                "limit": per_probe,
             },
         )
         rows = cursor.fetchall()

@@ -174,7 +174,7 @@ def browse_links(paste: Normalized, result: SearchResult) -> list[BrowseLink]:
     return links
 
 
-MAX_PROBED_LINES = 40  # distinct lines of a report that get a look-up of their own
+MAX_PROBED_LINES = 30  # distinct lines of a report that get a look-up of their own
 
 
 class PasteRanker:
@@ -207,7 +207,12 @@ class PasteRanker:
             probes.append(retrieval.make_probe(words, stats, self.weight, vendor=hinted))
         line_texts = list(dict.fromkeys(line.text for line in lines))[:MAX_PROBED_LINES] if len(lines) > 1 else []
         for text in line_texts:
-            probes.append(retrieval.make_probe(self._corrected(normalize(text).words), stats, self.weight))
+            words = self._corrected(normalize(text).words)
+            probes.append(
+                retrieval.make_probe(
+                    words, stats, self.weight, budget=retrieval.LINE_ROW_BUDGET, limit=retrieval.CANDIDATES_PER_LINE
+                )
+            )
         found = retrieval.candidates(probes)
         self.whole_pool = list({c.id: c for pool in found[: 2 if hinted else 1] for c in pool}.values())
         self.line_pools = dict(zip(line_texts, found[len(probes) - len(line_texts) :], strict=True))

@@ -155,7 +155,8 @@ def score_candidate(candidate: Candidate, prepared: PreparedPaste, weight: Weigh
     title_match.score *= TITLE_FACTOR
     if title_match.score > best.score:
         best = title_match
-    if len(prepared.words) <= FRAGMENT_MAX_PASTE_WORDS:
+    # A fragment needs FRAGMENT_MIN_WORDS of the template's words: the fuzzy match counted them.
+    if len(prepared.words) <= FRAGMENT_MAX_PASTE_WORDS and best.covered >= FRAGMENT_MIN_WORDS:
         for template in templates:
             fragment = fragment_match(template, prepared)
             if (

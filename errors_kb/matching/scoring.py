@@ -63,6 +63,13 @@ class PreparedPaste:
         self._near: dict[str, str] | None = None
         self._content_weight: tuple[Weight, float] | None = None
         self._positions: dict[str, list[int]] | None = None
+        self._pairs: set[tuple[str, str]] | None = None
+
+    def pairs(self) -> set[tuple[str, str]]:
+        """Consecutive word pairs of the paste, built once per search."""
+        if self._pairs is None:
+            self._pairs = set(zip(self.words, self.words[1:], strict=False))
+        return self._pairs
 
     def positions(self) -> dict[str, list[int]]:
         if self._positions is None:
@@ -269,7 +276,7 @@ def fuzzy_match(template: Template, prepared: PreparedPaste, weight: Weight) -> 
     # Recall counts more: a paste with a sentence of its own around the message is common.
     beta2 = 1.5
     score = (1 + beta2) * precision * recall / (beta2 * precision + recall) if precision + recall else 0.0
-    order = _order_bonus(fixed, prepared.words)
+    order = _order_bonus(fixed, prepared.pairs())
     score = score * (0.85 + 0.15 * order)
     fragment = _fragment_score(fixed, in_paste, prepared, weight, paste_weight)
     return Match(exact=False, score=min(0.95, max(score, fragment)), covered=covered)
@@ -311,11 +318,10 @@ def _content_words(words: Iterable[str]) -> Iterable[str]:
         yield word
 
 
-def _order_bonus(fixed: tuple[str, ...], words: list[str]) -> float:
+def _order_bonus(fixed: tuple[str, ...], pairs: set[tuple[str, str]]) -> float:
     """Share of consecutive fixed-word pairs that also follow each other in the paste."""
     if len(fixed) < 2:
         return 1.0
-    pairs = set(zip(words, words[1:], strict=False))
     hits = sum(1 for pair in zip(fixed, fixed[1:], strict=False) if pair in pairs)
     return hits / (len(fixed) - 1)
 

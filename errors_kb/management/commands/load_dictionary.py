@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from errors_kb.importing import ImportFileError, import_data, load_json
-from errors_kb.models import Entry
+from errors_kb.models import Entry, SearchToken
 
 FIXTURES_DIR = settings.BASE_DIR / "fixtures"
 
@@ -35,13 +35,23 @@ class Command(BaseCommand):
     def handle(self, force=False, **options):
         if Entry.objects.exists() and not force:
             self.stdout.write("load_dictionary: the database already holds entries; left unchanged")
+            self._refresh_search_data()
             return
         try:
             report = import_data(dictionary_data())
         except ImportFileError as error:
             raise CommandError(f"fixtures/: nothing loaded:\n{error}") from None
         self.stdout.write(f"load_dictionary: {report.summary()}")
+        self._refresh_search_data()
         if not connection.in_atomic_block:
             with connection.cursor() as cursor:
                 # set the visibility map and statistics the search's index scans rely on
                 cursor.execute(f"VACUUM ANALYZE {Entry._meta.db_table}")
+
+    def _refresh_search_data(self) -> None:
+        """Entries keep the words they are found by up to date with the code that derives them."""
+        vendors = {v["slug"] for v in dictionary_data()["vendors"]}
+        changed = Entry.objects.filter(vendor__slug__in=vendors).refresh_search_data()
+        if changed:
+            SearchToken.objects.refresh()
+            self.stdout.write(f"load_dictionary: search words of {changed} entries brought up to date")
