@@ -140,13 +140,17 @@ def make_probe(
     *,
     budget: int = ROW_BUDGET,
     limit: int = CANDIDATES_PER_PROBE,
+    prose: bool = True,
 ) -> Probe:
     """The look-up for one piece of a paste: `words` are its known template words (typos
-    already corrected); its stems come from all its words. `budget`: rows it may rank."""
+    already corrected); its stems come from all its words. `budget`: rows it may rank;
+    `prose`: whether to look in the entries' prose too (own words; not for a report's lines)."""
     known = [w for w in dict.fromkeys(words) if w in stats.template]
     rare = _within_budget(known, stats.template, MAX_QUERY_WORDS, budget)
     common = [w for w in sorted(set(known), key=lambda w: (stats.template[w], w)) if stats.template[w] > budget]
-    stem_words = [s for s in dict.fromkeys(stem(w) for w in words if not w.isdigit()) if s in stats.prose]
+    stem_words = (
+        [s for s in dict.fromkeys(stem(w) for w in words if not w.isdigit()) if s in stats.prose] if prose else []
+    )
     rare_stems = _within_budget(stem_words, stats.prose, MAX_QUERY_STEMS, budget)
     ranked_by = sorted(set(known), key=lambda w: (stats.template[w], w))[:MAX_RANKING_WORDS]
     stem_ranked = sorted(set(stem_words), key=lambda s: (stats.prose[s], s))[:MAX_RANKING_WORDS]

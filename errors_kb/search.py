@@ -210,7 +210,12 @@ class PasteRanker:
             words = self._corrected(normalize(text).words)
             probes.append(
                 retrieval.make_probe(
-                    words, stats, self.weight, budget=retrieval.LINE_ROW_BUDGET, limit=retrieval.CANDIDATES_PER_LINE
+                    words,
+                    stats,
+                    self.weight,
+                    budget=retrieval.LINE_ROW_BUDGET,
+                    limit=retrieval.CANDIDATES_PER_LINE,
+                    prose=False,
                 )
             )
         found = retrieval.candidates(probes)
