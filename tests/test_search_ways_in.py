@@ -183,3 +183,13 @@ def test_it_keeps_result_pages_out_of_caches_and_search_engines(client):
     assert "no-store" in response["Cache-Control"]
     assert response["X-Robots-Tag"] == "noindex"
     assert '<meta name="robots" content="noindex">' in response.content.decode()
+
+
+def test_it_tells_the_reader_when_the_picked_sis_is_not_the_messages(client):
+    response = client.post(
+        reverse("home"),
+        {"q": "Student 5521870 was not enrolled in Section for Assignment 90417", "vendor": "powerschool"},
+    )
+    html = response.content.decode()
+    assert "This message comes from Skyward, not PowerSchool" in html
+    assert "Student Not Enrolled" in html
