@@ -27,6 +27,8 @@ ROW_BUDGET = 2000
 # A line of a report is matched against its own few candidates: its rarest words suffice.
 LINE_ROW_BUDGET = 300
 CANDIDATES_PER_LINE = 20
+STEMS_PER_LINE = 3
+MIN_PROBE_WORDS = 3
 # When even the rarest word is over budget: entries holding all the common words (up to
 # MAX_ALL_WORDS), so a short paste of common words still finds its template.
 MAX_ALL_WORDS = 4
@@ -140,18 +142,20 @@ def make_probe(
     *,
     budget: int = ROW_BUDGET,
     limit: int = CANDIDATES_PER_PROBE,
-    prose: bool = True,
+    stems_limit: int = MAX_QUERY_STEMS,
 ) -> Probe:
     """The look-up for one piece of a paste: `words` are its known template words (typos
     already corrected); its stems come from all its words. `budget`: rows it may rank;
-    `prose`: whether to look in the entries' prose too (own words; not for a report's lines)."""
+    `stems_limit`: how many of its prose stems it may look up."""
     known = [w for w in dict.fromkeys(words) if w in stats.template]
     rare = _within_budget(known, stats.template, MAX_QUERY_WORDS, budget)
+    if len(rare) < min(MIN_PROBE_WORDS, len(known)) and budget < ROW_BUDGET:
+        # Too few rare words to tell entries apart at this dictionary size: look further.
+        budget = ROW_BUDGET
+        rare = _within_budget(known, stats.template, MAX_QUERY_WORDS, budget)
     common = [w for w in sorted(set(known), key=lambda w: (stats.template[w], w)) if stats.template[w] > budget]
-    stem_words = (
-        [s for s in dict.fromkeys(stem(w) for w in words if not w.isdigit()) if s in stats.prose] if prose else []
-    )
-    rare_stems = _within_budget(stem_words, stats.prose, MAX_QUERY_STEMS, budget)
+    stem_words = [s for s in dict.fromkeys(stem(w) for w in words if not w.isdigit()) if s in stats.prose]
+    rare_stems = _within_budget(stem_words, stats.prose, stems_limit, budget)
     ranked_by = sorted(set(known), key=lambda w: (stats.template[w], w))[:MAX_RANKING_WORDS]
     stem_ranked = sorted(set(stem_words), key=lambda s: (stats.prose[s], s))[:MAX_RANKING_WORDS]
     return Probe(

@@ -9,6 +9,7 @@ similarity (typos). A few dozen candidates then go through the exact/fuzzy match
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -60,11 +61,17 @@ class ErrorGroup:
         }
 
 
+@lru_cache(maxsize=4096)
+def entry_url(vendor_slug: str, entry_slug: str) -> str:
+    """reverse() of a permalink: a report's groups repeat the same few hundred times."""
+    return reverse("entry_detail", args=[vendor_slug, entry_slug])
+
+
 def result_to_dict(ranked: Ranked) -> dict:
     c = ranked.candidate
     return {
         "id": c.id,
-        "url": reverse("entry_detail", args=[c.vendor_slug, c.slug]),
+        "url": entry_url(c.vendor_slug, c.slug),
         "vendor": c.vendor_name,
         "vendor_slug": c.vendor_slug,
         "title": c.title,
@@ -174,7 +181,7 @@ def browse_links(paste: Normalized, result: SearchResult) -> list[BrowseLink]:
     return links
 
 
-MAX_PROBED_LINES = 30  # distinct lines of a report that get a look-up of their own
+MAX_PROBED_LINES = 24  # distinct lines of a report that get a look-up of their own
 
 
 class PasteRanker:
@@ -215,7 +222,7 @@ class PasteRanker:
                     self.weight,
                     budget=retrieval.LINE_ROW_BUDGET,
                     limit=retrieval.CANDIDATES_PER_LINE,
-                    prose=False,
+                    stems_limit=retrieval.STEMS_PER_LINE,
                 )
             )
         found = retrieval.candidates(probes)
@@ -247,7 +254,11 @@ class PasteRanker:
         """A line, or lines joined, ranked against the candidates their lines found."""
         key = (text, thorough)
         if key not in self._rankings:
-            pool = {c.id: c for line in text.split("\n") for c in self.line_pools.get(line, self.whole_pool)}
+            # The lines' own candidates, and the whole paste's (a line whose words are all
+            # common at this dictionary size finds nothing of its own).
+            lines = text.split("\n")
+            pool = {c.id: c for c in self.whole_pool}
+            pool |= {c.id: c for line in lines for c in self.line_pools.get(line, ())}
             self._rankings[key] = self._rank(
                 list(pool.values()), normalize(text), own_words=False, exact_only=not thorough
             )
