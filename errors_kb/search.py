@@ -254,11 +254,10 @@ class PasteRanker:
         """A line, or lines joined, ranked against the candidates their lines found."""
         key = (text, thorough)
         if key not in self._rankings:
-            # The lines' own candidates, and the whole paste's (a line whose words are all
-            # common at this dictionary size finds nothing of its own).
-            lines = text.split("\n")
-            pool = {c.id: c for c in self.whole_pool}
-            pool |= {c.id: c for line in lines for c in self.line_pools.get(line, ())}
+            # The lines' own candidates; for the cheap exact pass, the whole paste's too.
+            pool = {c.id: c for line in text.split("\n") for c in self.line_pools.get(line, ())}
+            if not thorough or not pool:
+                pool |= {c.id: c for c in self.whole_pool}
             self._rankings[key] = self._rank(
                 list(pool.values()), normalize(text), own_words=False, exact_only=not thorough
             )
