@@ -57,6 +57,9 @@ class Vendor(models.Model):
         blank=True,
         help_text="Slugs this vendor had before; their URLs redirect here.",
     )
+    # Fingerprint of name, kind, aliases and description as last imported; a different
+    # current fingerprint means a curator edited the vendor, and imports leave it alone.
+    imported_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = VendorManager()
 
@@ -86,6 +89,8 @@ class Topic(models.Model):
     slug = models.SlugField(max_length=100)
     name = models.CharField(max_length=150)
     description = models.TextField(blank=True)
+    # As Vendor.imported_fingerprint: curator edits of a topic survive a re-import.
+    imported_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = TopicManager()
 
@@ -275,6 +280,12 @@ class Entry(models.Model):
     # Fingerprint of the content as last imported; a different current fingerprint
     # means a curator edited the entry since, and imports leave it alone.
     imported_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    reviewed_at = models.DateField(
+        "last reviewed", null=True, blank=True, help_text="When a curator last checked the entry against its sources."
+    )
+    # "Did this fix it?" votes, counted with F() so concurrent votes never lose one.
+    helpful_count = models.PositiveIntegerField(default=0, editable=False)
+    not_helpful_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -446,3 +457,46 @@ class SearchToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token} ({self.entry_count})"
+
+
+class SearchGap(models.Model):
+    """A search that ended without a confident answer, masked before it is written: values
+    replaced by placeholders, capped in length; no IP, no user, no raw paste."""
+
+    masked_text = models.CharField(max_length=500)
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    count = models.PositiveIntegerField(default=1)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-count", "-last_seen"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["masked_text", "vendor"], name="searchgap_unique_text_vendor", nulls_distinct=False
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-count", "-last_seen"], name="searchgap_top_idx"),
+            models.Index(fields=["last_seen"], name="searchgap_last_seen_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.masked_text
+
+
+class Feedback(models.Model):
+    """One "Did this fix it?" answer; the optional comment is masked like searches."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="feedback")
+    helpful = models.BooleanField()
+    comment = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "feedback"
+        indexes = [models.Index(fields=["entry", "-created_at"], name="feedback_entry_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entry}: {'yes' if self.helpful else 'no'}"

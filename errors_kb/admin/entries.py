@@ -3,11 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db import models, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from errors_kb.importing import create_steps, steps_to_dicts
-from errors_kb.models import Cause, Entry, EntryStatus, Resource, SearchToken, Step, Topic, Vendor
+from errors_kb.models import Cause, Entry, EntryStatus, Resource, SearchToken, Step
 from errors_kb.steps_text import steps_to_text, text_to_steps
 
 
@@ -86,28 +86,6 @@ class StepInline(admin.TabularInline):
     extra = 0
     fields = ["position", "parent", "text"]
     raw_id_fields = ["parent"]
-
-
-@admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "kind", "entry_count"]
-    list_filter = ["kind"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(entry_total=Count("entries"))
-
-    @admin.display(description="Entries", ordering="entry_total")
-    def entry_count(self, vendor: Vendor) -> int:
-        return vendor.entry_total
-
-
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Entry)
