@@ -10,9 +10,10 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from errors_kb.documents import entry_to_dict
 from errors_kb.filters import EntryFilter
 from errors_kb.forms import PageForm, SearchForm, first_error
-from errors_kb.importing import entry_to_dict
+from errors_kb.gaps import record_gap
 from errors_kb.models import Entry, Vendor
 from errors_kb.search import search
 
@@ -72,7 +73,7 @@ def _entry_summary(entry: Entry) -> dict:
     }
 
 
-@csrf_exempt  # a JSON API for tools; it changes nothing and sets no cookie
+@csrf_exempt  # a JSON API for tools; it sets no cookie and changes nothing but a masked gap count
 @require_http_methods(["GET", "POST"])
 def search_view(request: HttpRequest) -> JsonResponse:
     form = SearchForm.from_request(request)
@@ -84,6 +85,7 @@ def search_view(request: HttpRequest) -> JsonResponse:
         max_chars=settings.SEARCH_MAX_CHARS,
         limit=form.cleaned_data["limit"],
     )
+    record_gap(result)
     response = JsonResponse(result.to_dict(limit=form.cleaned_data["limit"]))
     patch_cache_control(response, no_store=True)
     return response

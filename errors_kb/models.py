@@ -3,9 +3,14 @@ from __future__ import annotations
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.db import connection, models
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
+
+# Resource links: the admin and the importer both run the model's validators (errors_kb/documents.py).
+# A code of its own: ModelForm swaps the message of a code its form field knows ("invalid").
+WEB_URL = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// URL.", code="web_url")
 
 
 class VendorKind(models.TextChoices):
@@ -157,7 +162,7 @@ class EntryQuerySet(models.QuerySet):
 
     def refresh_search_data(self) -> int:
         """Recompute the words these entries are found by (after the code that derives them
-        changed); returns how many changed. The caller refreshes SearchToken counts."""
+        changed); returns how many changed. SearchToken counts follow (search_index.py)."""
         from errors_kb.matching.index import entry_content_tokens, entry_search_tokens
 
         changed = []
@@ -255,7 +260,12 @@ class Entry(models.Model):
             "error): alone it is never a confident answer, only with the vendor named, picked or other context."
         ),
     )
-    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        # the same range as the check constraint, so forms and imports say so before the database does
+        validators=[MinValueValidator(100), MaxValueValidator(599)],
+    )
     error_code = models.CharField(max_length=100, blank=True)
     blocks_sync = models.BooleanField(
         default=True, help_text="Untick when the error does not prevent other grades from posting."
@@ -405,7 +415,8 @@ class Resource(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="resources")
     position = models.PositiveSmallIntegerField(default=1)
     title = models.CharField(max_length=300)
-    url = models.URLField(blank=True, max_length=500)
+    # http(s) only: URLField alone takes ftp:// too, and pages link these for teachers.
+    url = models.URLField(blank=True, max_length=500, validators=[WEB_URL])
 
     class Meta:
         ordering = ["entry", "position", "id"]
@@ -425,21 +436,13 @@ class Resource(models.Model):
 class SearchTokenQuerySet(models.QuerySet):
     def refresh(self) -> None:
         """Recount how many published entries hold each word, in their templates and in their
-        prose; retrieval weighs words by it."""
-        table = self.model._meta.db_table
-        entries = Entry._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table}")
-            cursor.execute(
-                f"INSERT INTO {table} (token, entry_count, content_count) "
-                "SELECT token, count(*) FILTER (WHERE in_template), count(*) FILTER (WHERE NOT in_template) FROM ("
-                f"  SELECT unnest(search_tokens) AS token, true AS in_template FROM {entries} WHERE status = %s"
-                "  UNION ALL"
-                f"  SELECT unnest(content_tokens), false FROM {entries} WHERE status = %s"
-                ") words GROUP BY token",
-                [EntryStatus.PUBLISHED, EntryStatus.PUBLISHED],
-            )
-            cursor.execute(f"ANALYZE {entries}")
+        prose; retrieval weighs words by it. Only bulk loads need it: triggers keep the counts
+        right after every other write (errors_kb/search_index.py). Inside
+        search_index.bulk_load() the recount is left to the end of the block, which makes it."""
+        from errors_kb import search_index
+
+        if not search_index.in_bulk_load():
+            search_index.rebuild()
 
 
 class SearchToken(models.Model):

@@ -11,7 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from errors_kb.filters import EntryFilter
 from errors_kb.forms import SearchForm, first_error
-from errors_kb.models import Entry, Vendor, VendorKind
+from errors_kb.gaps import record_gap
+from errors_kb.models import Entry, EntryStatus, Vendor, VendorKind
+from errors_kb.roles import can_preview_drafts
 from errors_kb.search import SearchResult, search
 
 ENTRIES_PER_PAGE = 25
@@ -49,6 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["error"] = first_error(form)
         return _render_search(request, context, status=400)
     result = search(form.cleaned_data["q"], form.cleaned_data["vendor"], max_chars=settings.SEARCH_MAX_CHARS, limit=10)
+    record_gap(result)
     details = _shown_entries(result)
     cards = []
     for group in result.groups:
@@ -113,23 +116,33 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def entry_detail(request: HttpRequest, vendor_slug: str, entry_slug: str) -> HttpResponse:
     vendor = _vendor_or_404(vendor_slug)
-    entries = Entry.objects.published().filter(vendor=vendor)
+    # Staff preview drafts ("View on site" in the admin); to everyone else a draft does not exist.
+    preview = can_preview_drafts(request.user)
+    entries = Entry.objects.filter(vendor=vendor) if preview else Entry.objects.published().filter(vendor=vendor)
     entry = entries.with_details().filter(slug=entry_slug).first()
     if entry is None:
         entry = get_object_or_404(entries.with_details(), former_slugs__contains=[entry_slug])
     if (vendor.slug, entry.slug) != (vendor_slug, entry_slug):
         return redirect(entry, permanent=True)
     published = Entry.objects.published()
-    return render(
+    draft = entry.status != EntryStatus.PUBLISHED
+    response = render(
         request,
         "errors_kb/entry_detail.html",
         {
             "entry": entry,
             "params": {},
+            "draft": draft,
             **published.related_links(entry),
             "nav": "vendors",
         },
     )
+    if draft:
+        # A draft is for signed-in staff: never kept by a shared cache or indexed.
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True, no_store=True)
+        response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @never_cache

@@ -179,6 +179,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Paste search: the longest paste we read, in characters.
 SEARCH_MAX_CHARS = envint("SEARCH_MAX_CHARS", "20000", minimum=100)
+# Searches without a confident answer are counted, masked (errors_kb/gaps.py), for curators;
+# rows nobody searched for in the retention period go with `manage.py purge_search_gaps`.
+SEARCH_GAPS_ENABLED = envbool("SEARCH_GAPS", "true")
+SEARCH_GAP_RETENTION_DAYS = envint("SEARCH_GAP_RETENTION_DAYS", "180", minimum=1)
 
 LOGGING = {
     "version": 1,

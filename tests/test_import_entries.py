@@ -4,7 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from errors_kb.importing import export_data
+from errors_kb.documents import export_data
 from errors_kb.models import Cause, Entry, Step, Vendor
 
 GOOD = {

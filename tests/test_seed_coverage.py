@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.core.management import call_command
 
-from errors_kb.importing import export_data
+from errors_kb.documents import export_data
 from errors_kb.matching.templates import compile_template
 from tests.conftest import SOURCES_DIR, needs_sources
 

@@ -1,3 +1,3 @@
 """The curators' workbench on Django's admin, one module per job."""
 
-from errors_kb.admin import entries, vendors  # noqa: F401  (each registers its models)
+from errors_kb.admin import entries, feedback, gaps, imports, vendors, workbench  # noqa: F401  (each registers its models or views)

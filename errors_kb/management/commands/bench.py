@@ -4,6 +4,7 @@ cost against baselines, at several dictionary sizes (errors_kb/bench/ does the w
     make bench                                    # fixtures, then 10,000 and 100,000 synthetic entries
     make bench BENCH_ARGS="--sizes 0"             # the dictionary alone: a quick run
     make bench BENCH_ARGS="--sets dev,dev2,multi --methods portal --show-misses"
+    make bench BENCH_ARGS="--sizes 100000 --sets admin_save"   # a curator's save vs the full recount
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
-import json
 import sys
 
 from django.core.management.base import BaseCommand
 
-from errors_kb.importing import export_data
+from errors_kb.documents import export_text
 
 
 class Command(BaseCommand):
@@ -14,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--vendor", action="append", dest="vendors", metavar="SLUG")
 
     def handle(self, output=None, vendors=None, **options):
-        text = json.dumps(export_data(vendors), indent=2, ensure_ascii=False) + "\n"
+        text = export_text(vendors)
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text)
