@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from errors_kb.benchmark import entry_cases
+from errors_kb.bench.cases import entry_cases
 from errors_kb.search import search
 
 
