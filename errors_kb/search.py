@@ -202,6 +202,9 @@ class PasteRanker:
         limit: int,
     ):
         self.hinted, self.detected, self.vendor_words, self.limit = hinted, detected, vendor_words, limit
+        # A report's line is normalised for its probe, its exact pass and its thorough pass: once.
+        self._normalized: dict[str, Normalized] = {}
+        self._whole: Ranking | None = None
         distinct = list(dict.fromkeys(paste.words))[:MAX_DISTINCT_WORDS]
         self.stats = stats = retrieval.word_statistics(distinct)
         short = len(distinct) <= TYPO_MAX_DISTINCT_WORDS
@@ -214,7 +217,7 @@ class PasteRanker:
             probes.append(retrieval.make_probe(words, stats, self.weight, vendor=hinted))
         line_texts = list(dict.fromkeys(line.text for line in lines))[:MAX_PROBED_LINES] if len(lines) > 1 else []
         for text in line_texts:
-            words = self._corrected(normalize(text).words)
+            words = self._corrected(self._normalize(text).words)
             probes.append(
                 retrieval.make_probe(
                     words,
@@ -248,7 +251,9 @@ class PasteRanker:
         )
 
     def whole(self, paste: Normalized) -> Ranking:
-        return self._rank(self.whole_pool, paste, own_words=len(set(paste.words)) <= OWN_WORDS_MAX)
+        if self._whole is None:
+            self._whole = self._rank(self.whole_pool, paste, own_words=len(set(paste.words)) <= OWN_WORDS_MAX)
+        return self._whole
 
     def piece(self, text: str, thorough: bool) -> Ranking:
         """A line, or lines joined, ranked against the candidates their lines found."""
@@ -259,24 +264,37 @@ class PasteRanker:
             if not thorough or not pool:
                 pool |= {c.id: c for c in self.whole_pool}
             self._rankings[key] = self._rank(
-                list(pool.values()), normalize(text), own_words=False, exact_only=not thorough
+                list(pool.values()), self._normalize(text), own_words=False, exact_only=not thorough
             )
         return self._rankings[key]
+
+    def _normalize(self, text: str) -> Normalized:
+        if text not in self._normalized:
+            self._normalized[text] = normalize(text)
+        return self._normalized[text]
 
 
 def explain(ranker: PasteRanker, paste: Normalized, lines: list[Line]) -> list[ErrorGroup]:
     """One group per distinct error, in order of first appearance. A paste that is one error
     (or that no line of explains on its own) is ranked whole."""
-    whole = ranker.whole(paste)
     if len(lines) > 1:
         occurrences = find_occurrences(lines, ranker.piece)
         groups = group_occurrences(occurrences)
-        whole_is_one_message = whole.confident and whole.results[0].match.exact and len(groups) <= 1
-        if groups and not whole_is_one_message and any(o.ranking.results[0].match.exact for o in occurrences):
+        # Ranking the whole paste costs a long report dearly: only to tell one message
+        # wrapped over lines from one error found on a line.
+        if (
+            groups
+            and any(o.ranking.results[0].match.exact for o in occurrences)
+            and (len(groups) > 1 or not _one_exact_message(ranker.whole(paste)))
+        ):
             return [
                 ErrorGroup(count=g.count, ranking=g.ranking, first_line=g.occurrences[0].first_line) for g in groups
             ]
-    return [ErrorGroup(count=1, ranking=whole, first_line=lines[0].number if lines else 1)]
+    return [ErrorGroup(count=1, ranking=ranker.whole(paste), first_line=lines[0].number if lines else 1)]
+
+
+def _one_exact_message(ranking: Ranking) -> bool:
+    return ranking.confident and ranking.results[0].match.exact
 
 
 def validate_query(text: str | None, max_chars: int) -> str:

@@ -36,8 +36,8 @@ def test_it_normalises_quotes_dashes_entities_and_url_encoding():
         normalize("Grading%20category%20%22Homework%22%20not%20found").display
         == 'Grading category "Homework" not found'
     )
-    assert normalize("ＧＲＡＤＩＮＧ category\n\n  not\tfound").words == ["grading", "category", "not", "found"]
-    assert normalize("EXCHANGE_ERROR_NON_RETRYABLE - x").words == ["exchange_error_non_retryable", "x"]
+    assert normalize("ＧＲＡＤＩＮＧ category\n\n  not\tfound").words == ("grading", "category", "not", "found")
+    assert normalize("EXCHANGE_ERROR_NON_RETRYABLE - x").words == ("exchange_error_non_retryable", "x")
 
 
 def test_it_caps_the_length():

@@ -9,6 +9,8 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
 from urllib.parse import unquote_plus
 
 # Characters NFKC leaves alone but people (and word processors) swap freely.
@@ -52,8 +54,9 @@ _ESCAPED_BREAK = re.compile(r"\\[nrt]")
 _TOKEN = re.compile(r"[^\W_]+(?:_[^\W_]+)*", re.UNICODE)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    # A tuple, not a frozen dataclass: a 20,000-character paste makes thousands of them,
+    # and a frozen dataclass's __init__ cost a quarter of such a search.
     text: str  # case-folded, what comparisons use
     start: int  # offsets into Normalized.display
     end: int
@@ -64,9 +67,10 @@ class Normalized:
     display: str  # cleaned text with its original case, for slot values
     tokens: tuple[Token, ...]
 
-    @property
-    def words(self) -> list[str]:
-        return [token.text for token in self.tokens]
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        # Read many times per search (once per candidate ranked): computed once, immutable.
+        return tuple(token.text for token in self.tokens)
 
 
 def _looks_url_encoded(text: str) -> bool:
