@@ -33,6 +33,9 @@ MIN_PROBE_WORDS = 3
 # MAX_ALL_WORDS), so a short paste of common words still finds its template.
 MAX_ALL_WORDS = 4
 MAX_RANKING_WORDS = 40  # words of a probe that rank the rows its rare words found
+# A line is ranked by its rarest words only: every row a probe finds is scored by them, and
+# 24 lines of 15 words cost a report more than the rest of its search.
+RANKING_WORDS_PER_LINE = 6
 CANDIDATES_PER_PROBE = 40
 MAX_TYPO_WORDS = 12
 MIN_TYPO_LENGTH = 5
@@ -143,6 +146,7 @@ def make_probe(
     budget: int = ROW_BUDGET,
     limit: int = CANDIDATES_PER_PROBE,
     stems_limit: int = MAX_QUERY_STEMS,
+    ranking_limit: int = MAX_RANKING_WORDS,
 ) -> Probe:
     """The look-up for one piece of a paste: `words` are its known template words (typos
     already corrected); its stems come from all its words. `budget`: rows it may rank;
@@ -156,8 +160,8 @@ def make_probe(
     common = [w for w in sorted(set(known), key=lambda w: (stats.template[w], w)) if stats.template[w] > budget]
     stem_words = [s for s in dict.fromkeys(stem(w) for w in words if not w.isdigit()) if s in stats.prose]
     rare_stems = _within_budget(stem_words, stats.prose, stems_limit, budget)
-    ranked_by = sorted(set(known), key=lambda w: (stats.template[w], w))[:MAX_RANKING_WORDS]
-    stem_ranked = sorted(set(stem_words), key=lambda s: (stats.prose[s], s))[:MAX_RANKING_WORDS]
+    ranked_by = sorted(set(known), key=lambda w: (stats.template[w], w))[:ranking_limit]
+    stem_ranked = sorted(set(stem_words), key=lambda s: (stats.prose[s], s))[:ranking_limit]
     return Probe(
         rare=rare,
         stems=rare_stems,

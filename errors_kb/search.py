@@ -226,6 +226,7 @@ class PasteRanker:
                     budget=retrieval.LINE_ROW_BUDGET,
                     limit=retrieval.CANDIDATES_PER_LINE,
                     stems_limit=retrieval.STEMS_PER_LINE,
+                    ranking_limit=retrieval.RANKING_WORDS_PER_LINE,
                 )
             )
         found = retrieval.candidates(probes)
