@@ -16,6 +16,7 @@ from errors_kb.forms import PageForm, SearchForm, first_error
 from errors_kb.gaps import record_gap
 from errors_kb.models import Entry, Vendor
 from errors_kb.search import search
+from portal.ratelimit import rate_limit
 
 PAGE_SIZE = 50
 
@@ -75,6 +76,7 @@ def _entry_summary(entry: Entry) -> dict:
 
 @csrf_exempt  # a JSON API for tools; it sets no cookie and changes nothing but a masked gap count
 @require_http_methods(["GET", "POST"])
+@rate_limit("search")
 def search_view(request: HttpRequest) -> JsonResponse:
     form = SearchForm.from_request(request)
     if not form.is_valid():

@@ -13,11 +13,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connections, router
 
 from errors_kb.matching.rank import Candidate
 from errors_kb.matching.words import stem
 from errors_kb.models import Entry, EntryStatus, SearchToken, Vendor
+
+
+def _reader():
+    """The database the router reads entries from: the replica when there is one (portal/db_router.py)."""
+    return connections[router.db_for_read(Entry)]
+
 
 MAX_QUERY_WORDS = 16  # rarest template words of a probe sent to the index
 MAX_QUERY_STEMS = 8  # rarest prose stems of a probe sent to the index
@@ -59,7 +65,7 @@ def word_statistics(words: list[str]) -> WordStatistics:
     """One query: the words' and their stems' entry counts, and the table's size estimate."""
     stems = sorted({stem(w) for w in words})
     table = SearchToken._meta.db_table
-    with connection.cursor() as cursor:
+    with _reader().cursor() as cursor:
         cursor.execute(
             f"SELECT token, entry_count, content_count FROM {table} WHERE token = ANY(%s::text[]) "
             "UNION ALL SELECT NULL, GREATEST(reltuples::bigint, 0), 0 FROM pg_class WHERE oid = %s::regclass",
@@ -88,7 +94,7 @@ def typo_corrections(words: list[str], stats: WordStatistics) -> dict[str, str]:
     if not unknown:
         return {}
     table = SearchToken._meta.db_table
-    with connection.cursor() as cursor:
+    with _reader().cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT ON (q) q, t.token, t.entry_count FROM unnest(%s::text[]) AS q "
             f"JOIN {table} t ON t.token %% q AND t.entry_count > 0 "
@@ -218,7 +224,7 @@ def candidates(probes: list[Probe]) -> list[list[Candidate]]:
         return found
     position = {id(p): i for i, p in enumerate(probes)}
     sql = _CANDIDATES_SQL.format(entries=Entry._meta.db_table, vendors=Vendor._meta.db_table)
-    with connection.cursor() as cursor:
+    with _reader().cursor() as cursor:
         cursor.execute(
             sql,
             {

@@ -46,5 +46,10 @@ def remove_groups(apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
 
 
 def can_preview_drafts(user) -> bool:
-    """Staff who may read entries in the admin may read drafts on the site too."""
+    """Staff who may read entries in the admin may read drafts on the site too; where the admin
+    asks for a second factor, only after it (a password alone must not show drafts either)."""
+    from django.conf import settings
+
+    if settings.ADMIN_REQUIRE_2FA and not (hasattr(user, "is_verified") and user.is_verified()):
+        return False
     return bool(user.is_staff and user.has_perm("errors_kb.view_entry"))

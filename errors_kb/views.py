@@ -15,6 +15,7 @@ from errors_kb.gaps import record_gap
 from errors_kb.models import Entry, EntryStatus, Vendor, VendorKind
 from errors_kb.roles import can_preview_drafts
 from errors_kb.search import SearchResult, search
+from portal.ratelimit import is_search, rate_limit
 
 ENTRIES_PER_PAGE = 25
 OTHERS_SHOWN = 3  # after a confident answer, only a few alternatives, and only relevant ones
@@ -37,6 +38,7 @@ def _shown_entries(result: SearchResult) -> dict[int, Entry]:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("search", when=is_search)
 def home(request: HttpRequest) -> HttpResponse:
     # SIS first in the picker: teachers pick their SIS far more often than an API.
     vendors = sorted(Vendor.objects.exclude(kind=VendorKind.OTHER), key=lambda v: (v.kind != VendorKind.SIS, v.name))

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from errors_kb.masking import mask
 from errors_kb.models import Entry, Feedback
+from portal.ratelimit import rate_limit
 
 COOKIE = "voted"
 COOKIE_SALT = "errors_kb.votes"
@@ -61,6 +62,7 @@ def _answer(request: HttpRequest, entry: Entry, status: int, text: str, level: i
 
 
 @require_POST
+@rate_limit("vote")
 def vote(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = get_object_or_404(Entry.objects.published().select_related("vendor"), pk=entry_id)
     form = VoteForm(request.POST)

@@ -156,6 +156,9 @@ def _init(c: Cluster) -> None:
             "unix_socket_permissions = 0700\n"
             "shared_buffers = 128MB\n"
             "fsync = on\n"
+            # A streaming replica (pg_basebackup -R over the socket: tests/test_replica.py).
+            "wal_level = replica\n"
+            "max_wal_senders = 4\n"
         )
 
 
@@ -185,7 +188,29 @@ def start() -> Cluster:
             break
         time.sleep(0.1)
     _ensure_role_and_database(c)
+    _ensure_local_replication(c)
     return c
+
+
+def _ensure_local_replication(c: Cluster) -> None:
+    """Let the cluster's owner stream it over the socket (pg_basebackup -R), old clusters too.
+
+    initdb's pg_hba.conf already trusts `local replication all`; a cluster whose file lost
+    that line gets it back (a reload applies it). wal_level and max_wal_senders default to
+    replica and 10 since PostgreSQL 10; changing them needs a restart, so it is only reported.
+    """
+    hba = c.data_dir / "pg_hba.conf"
+    try:
+        lines = [line.split() for line in hba.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    except OSError:
+        return
+    if not any(words[:2] == ["local", "replication"] for words in lines):
+        with open(hba, "a") as conf:
+            conf.write("\n# Grade Passback Error Portal: streaming replicas over the local socket\n")
+            conf.write("local   replication     all                                     trust\n")
+        _psql(c, "SELECT pg_reload_conf()")
+    if _psql(c, "SHOW wal_level") == "minimal":
+        print("localdb: wal_level is minimal; `make stop` then `make run` to allow replicas", file=sys.stderr)
 
 
 def _ensure_role_and_database(c: Cluster) -> None:

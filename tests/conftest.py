@@ -8,6 +8,12 @@ from django.core.management import call_command
 # Playwright's sync API runs an event loop in the test thread; the database calls the
 # tests make around it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Tests search hundreds of times from one address, and sign in without a second factor: both
+# are switched off for the suite, here for the servers the tests start and in the fixture
+# below for the test process; tests/test_rate_limits.py and tests/test_admin_signin.py switch
+# them on where they test them.
+os.environ.setdefault("RATE_LIMITS", "off")
+os.environ.setdefault("ADMIN_REQUIRE_2FA", "false")
 
 CHROMIUM = os.getenv("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -28,6 +34,12 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped and session.exitstatus == 0:
         reporter.write_line(f"FAIL_ON_SKIP=1: {len(skipped)} test(s) skipped; every test must run here.", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def no_rate_limits_nor_second_factor(settings):
+    settings.RATE_LIMITS = False
+    settings.ADMIN_REQUIRE_2FA = False
 
 
 @pytest.fixture(autouse=True)
@@ -54,11 +66,15 @@ def dictionary(db):
 @pytest.fixture
 def empty_db(db):
     """No entries, vendors or topics (inside the test's transaction)."""
+    from errors_kb import search_index
     from errors_kb.models import Entry, SearchToken, Topic, Vendor
 
-    Entry.objects.all().delete()
-    Vendor.objects.all().delete()
-    Topic.objects.all().delete()
+    # One recount instead of the count triggers for each row (seconds on a busy machine,
+    # past the portal's statement_timeout).
+    with search_index.bulk_load():
+        Entry.objects.all().delete()
+        Vendor.objects.all().delete()
+        Topic.objects.all().delete()
     SearchToken.objects.all().delete()
 
 
@@ -92,13 +108,36 @@ def browser():
         browser.close()
 
 
+# Reports each Content-Security-Policy violation a page meets (README "Security headers").
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (e) =>
+  window.cspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.documentURI}`));"""
+
+
+def watch_csp(context) -> list[str]:
+    """Collects the context's CSP violations: the browser's console messages and the
+    securitypolicyviolation events (an init script runs before, and apart from, the page's CSP)."""
+    seen: list[str] = []
+    context.expose_binding("cspViolation", lambda source, text: seen.append(text))
+    context.add_init_script(CSP_LISTENER)
+
+    def on_console(message):
+        if "Content Security Policy" in message.text or "Refused to" in message.text:
+            seen.append(message.text)
+
+    context.on("console", on_console)
+    return seen
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    csp_violations = watch_csp(context)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+    if csp_violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(csp_violations)))
 
 
 @pytest.fixture

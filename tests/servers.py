@@ -28,14 +28,14 @@ def database_url(settings_dict: dict) -> str:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], log_path: Path | None = None):
+def gunicorn(env: dict[str, str], log_path: Path | None = None, workers: int = 1):
     port = free_port()
     with ExitStack() as files:
         log = files.enter_context(open(log_path, "wb")) if log_path else subprocess.PIPE
-        yield from _serve(port, env, log)
+        yield from _serve(port, env, log, workers)
 
 
-def _serve(port: int, env: dict[str, str], log):
+def _serve(port: int, env: dict[str, str], log, workers: int = 1):
     process = subprocess.Popen(
         [
             str(GUNICORN),
@@ -45,7 +45,7 @@ def _serve(port: int, env: dict[str, str], log):
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "1",
+            str(workers),
         ],
         cwd=PROJECT_DIR,
         env={**os.environ, **env},
@@ -59,7 +59,7 @@ def _serve(port: int, env: dict[str, str], log):
             try:
                 urllib.request.urlopen(base + "/static/css/portal.css", timeout=1)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset, or timed out while the workers boot
                 if process.poll() is not None:
                     raise RuntimeError(f"gunicorn exited with {process.returncode}") from None
                 time.sleep(0.1)

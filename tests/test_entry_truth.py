@@ -5,10 +5,11 @@ import re
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from errors_kb.models import Entry, Vendor, VendorKind
+from errors_kb.roles import SUPPORT_AGENTS
 from errors_kb.search import search
 
 pytestmark = pytest.mark.usefixtures("dictionary")
@@ -102,6 +103,7 @@ def test_it_never_shows_internal_notes_to_anonymous_readers(client):
 
 def test_it_shows_internal_notes_to_signed_in_staff(client):
     staff = User.objects.create_user("agent", password="long-enough-password-1", is_staff=True)
+    staff.groups.add(Group.objects.get(name=SUPPORT_AGENTS))
     client.force_login(staff)
     entry = Entry.objects.published().exclude(internal_notes="").select_related("vendor").first()
     html = client.get(entry.get_absolute_url()).content.decode()

@@ -187,3 +187,17 @@ def test_it_offers_a_draft_in_the_admin_with_a_view_on_site_link_that_works(cura
     assert page.status_code == 200
     assert "Draft: not public." in page.content.decode()
     assert "Edit or publish it in the admin" in page.content.decode()
+
+
+def test_it_hides_drafts_and_internal_notes_from_staff_without_the_second_factor(agent, settings):
+    draft = draft_with_notes()
+    published = Entry.objects.get(vendor__slug="skyward", slug="grading-category-not-found")
+    with_notes = Entry.objects.published().exclude(pk=published.pk).first()
+    Entry.objects.filter(pk=with_notes.pk).update(internal_notes="Curators only: checked with the vendor.")
+    settings.ADMIN_REQUIRE_2FA = True
+    # Signed in with a password only: the admin would ask for the code, so the site shows
+    # what an anonymous visitor sees.
+    assert agent.get(draft.get_absolute_url()).status_code == 404
+    assert "Curators only" not in agent.get(with_notes.get_absolute_url()).content.decode()
+    settings.ADMIN_REQUIRE_2FA = False
+    assert "Curators only" in agent.get(with_notes.get_absolute_url()).content.decode()

@@ -7,17 +7,11 @@ import os
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.auth.password_validation import (
-    CommonPasswordValidator,
-    MinimumLengthValidator,
-    NumericPasswordValidator,
-    UserAttributeSimilarityValidator,
-    get_default_password_validators,
-    validate_password,
-)
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 
 from errors_kb.roles import ROLE_GROUPS, ensure_groups
 
@@ -38,22 +32,20 @@ class Command(BaseCommand):
             dest="interactive",
             help=f"Take the password from the environment variable {PASSWORD_VARIABLE} instead of asking.",
         )
+        parser.add_argument(
+            "--totp",
+            action="store_true",
+            help="Also make the account's second factor and print its otpauth:// address for an authenticator app.",
+        )
 
-    def handle(self, *args, username: str, role: str, email: str, interactive: bool, **options) -> None:
+    def handle(self, *args, username: str, role: str, email: str, interactive: bool, totp: bool, **options) -> None:
         users = get_user_model()
         if users.objects.filter(username=username).exists():
             raise CommandError(f"{username} exists already; change its groups in the admin (Users).")
         password = self._password(interactive)
         user = users(username=username, email=email, is_staff=True)
-        # The settings name no validators; staff accounts get Django's usual ones all the same.
-        validators = get_default_password_validators() or [
-            UserAttributeSimilarityValidator(),
-            MinimumLengthValidator(12),
-            CommonPasswordValidator(),
-            NumericPasswordValidator(),
-        ]
         try:
-            validate_password(password, user, password_validators=validators)
+            validate_password(password, user)  # AUTH_PASSWORD_VALIDATORS: at least 12 characters, not common
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         with transaction.atomic():
@@ -63,7 +55,17 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
-        self.stdout.write(f"Created {username} ({ROLE_GROUPS[role]}); sign in at /admin/.")
+            device = None
+            if totp:
+                from django_otp.plugins.otp_totp.models import TOTPDevice
+
+                from portal.admin_site import DEVICE_NAME
+
+                device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
+        self.stdout.write(f"Created {username} ({ROLE_GROUPS[role]}); sign in at {reverse('admin:index')}.")
+        if device is not None:
+            self.stdout.write("Add this to the account's authenticator app (it is shown only now):")
+            self.stdout.write(device.config_url)
 
     def _password(self, interactive: bool) -> str:
         if not interactive:
