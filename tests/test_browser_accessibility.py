@@ -4,31 +4,12 @@ result pages of each kind included."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.pages import PUBLIC_PAGES, RESULT_PASTES
+
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-PAGES = [
-    "/",
-    "/vendors/",
-    "/vendors/skyward/",
-    "/vendors/canvas-medical/",
-    "/vendors/skyward/grading-category-not-found/",
-    "/vendors/canvas-medical/200-ok/",
-    "/entries/?http_status=409",
-    "/entries/?q=zzzz-no-such-words",
-    "/no-such-page/",
-]
-PASTES = [
-    'Grading category "Homework" not found in Skyward for section 1021.2.004 (ALG 1).',
-    "Student 448120 was not enrolled in Section for Assignment 77120\n"
-    "Not a valid Score (12). Must be 0 to double Max Score (5).",
-    "Internal Server Error",
-    "Assignment with app id 12345 cannot be created for section with app id blank",
-    "The projector in room 12 does not turn on",
-    "409",
-    "",
-]
 
 
 def violations(page) -> list[str]:
@@ -41,7 +22,7 @@ def test_every_public_page_has_no_axe_violation(live_server, browser, live_dicti
     context = browser.new_context(viewport=WIDTHS[width])
     page = context.new_page()
     found = {}
-    for path in PAGES:
+    for path in PUBLIC_PAGES:
         page.goto(live_server.url + path)
         found[path] = violations(page)
     context.close()
@@ -53,7 +34,7 @@ def test_every_kind_of_result_page_has_no_axe_violation(live_server, browser, li
     context = browser.new_context(viewport=WIDTHS[width])
     page = context.new_page()
     found = {}
-    for text in PASTES:
+    for text in [*RESULT_PASTES, ""]:
         page.goto(live_server.url + "/")
         page.get_by_label("Error message").fill(text)
         page.get_by_label("Error message").evaluate("box => box.removeAttribute('required')")

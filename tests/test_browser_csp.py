@@ -9,31 +9,12 @@ from django.urls import reverse
 from reversion.models import Version
 
 from errors_kb.models import Entry, EntryStatus, Feedback, SearchGap, Vendor
+from tests.pages import PUBLIC_PAGES, RESULT_PASTES
 from tests.test_security_headers import CSP, directives
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "a-long-test-password-4821"
-PUBLIC_PAGES = [
-    "/",
-    "/vendors/",
-    "/vendors/skyward/",
-    "/vendors/skyward/grading-category-not-found/",
-    "/vendors/canvas-medical/200-ok/",
-    "/entries/",
-    "/entries/?http_status=409",
-    "/entries/?q=grading+category&vendor=skyward",
-    "/entries/?q=zzzz-no-such-words",
-    "/no-such-page/",
-]
-PASTES = [
-    'Grading category "Homework" not found in Skyward for section 1021.2.004 (ALG 1).',
-    "Student 448120 was not enrolled in Section for Assignment 77120\n"
-    "Not a valid Score (12). Must be 0 to double Max Score (5).",
-    "Internal Server Error",
-    "The projector in room 12 does not turn on",
-    "409",
-]
 
 
 def visit(page, url: str, seen: dict) -> None:
@@ -46,7 +27,7 @@ def test_every_public_page_and_result_runs_without_a_csp_violation(live_server, 
     seen = {}
     for path in PUBLIC_PAGES:
         visit(page, live_server.url + path, seen)
-    for text in PASTES:
+    for text in RESULT_PASTES:
         page.goto(live_server.url + "/")
         page.get_by_label("Error message").fill(text)
         page.get_by_role("button", name="Find the fix").click()
