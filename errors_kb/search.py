@@ -128,15 +128,19 @@ def resolve_vendor(value: str | None, vendors: list[Vendor]) -> Vendor | None:
     return None
 
 
-def _vendor_names() -> tuple[list[Vendor], list[VendorNames]]:
-    vendors = list(Vendor.objects.all())
-    return vendors, [VendorNames(v.slug, (v.name, *v.aliases)) for v in vendors]
-
-
-def search(text: str, vendor_value: str | None = None, *, max_chars: int, limit: int = 10) -> SearchResult:
+def search(
+    text: str,
+    vendor_value: str | None = None,
+    *,
+    max_chars: int,
+    limit: int = 10,
+    vendors: list[Vendor] | None = None,
+) -> SearchResult:
+    """`vendors`: every vendor, when the caller has loaded them already (the page does)."""
     query = validate_query(text, max_chars)
     paste = normalize(query, max_chars)
-    vendors, names = _vendor_names()
+    vendors = list(Vendor.objects.all()) if vendors is None else vendors
+    names = [VendorNames(v.slug, (v.name, *v.aliases)) for v in vendors]
     hinted = resolve_vendor(vendor_value, vendors)
     warnings = []
     if vendor_value and vendor_value.strip() and hinted is None:

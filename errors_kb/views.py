@@ -41,7 +41,10 @@ def _shown_entries(result: SearchResult) -> dict[int, Entry]:
 @rate_limit("search", when=is_search)
 def home(request: HttpRequest) -> HttpResponse:
     # SIS first in the picker: teachers pick their SIS far more often than an API.
-    vendors = sorted(Vendor.objects.exclude(kind=VendorKind.OTHER), key=lambda v: (v.kind != VendorKind.SIS, v.name))
+    every_vendor = list(Vendor.objects.all())  # one query: the picker's list and the search's names
+    vendors = sorted(
+        (v for v in every_vendor if v.kind != VendorKind.OTHER), key=lambda v: (v.kind != VendorKind.SIS, v.name)
+    )
     context: dict = {"nav": "search", "vendors": vendors, "max_chars": settings.SEARCH_MAX_CHARS}
     if request.method == "GET" and "q" not in request.GET:
         return render(request, "errors_kb/home.html", context)
@@ -52,7 +55,13 @@ def home(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         context["error"] = first_error(form)
         return _render_search(request, context, status=400)
-    result = search(form.cleaned_data["q"], form.cleaned_data["vendor"], max_chars=settings.SEARCH_MAX_CHARS, limit=10)
+    result = search(
+        form.cleaned_data["q"],
+        form.cleaned_data["vendor"],
+        max_chars=settings.SEARCH_MAX_CHARS,
+        limit=10,
+        vendors=every_vendor,
+    )
     record_gap(result)
     details = _shown_entries(result)
     cards = []
