@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from errors_kb.matching.normalize import normalize
 from errors_kb.matching.rank import Candidate, VendorNames, detect_vendor, rank
 from errors_kb.matching.scoring import PreparedPaste, exact_match, fuzzy_match
@@ -324,3 +326,17 @@ def test_it_keeps_http_statuses_in_json_fixed():
         )
         is None
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Grading category "Homework" not found in Skyward for section 1021.2.004 (ALG 1).',
+        "Straße İSTANBUL ǅemal ﬁnal_score x_y__z ٣٤ ²",
+        "EXCHANGE_ERROR_NON_RETRYABLE: «Score» – 12,5 %",
+    ],
+)
+def test_it_reads_the_same_words_as_the_tokens_it_locates(text):
+    paste = normalize(text)
+    assert paste.words == tuple(token.text for token in paste.tokens)
+    assert all(paste.display[token.start : token.end].casefold() == token.text for token in paste.tokens)

@@ -65,12 +65,17 @@ class Token(NamedTuple):
 @dataclass(frozen=True)
 class Normalized:
     display: str  # cleaned text with its original case, for slot values
-    tokens: tuple[Token, ...]
 
     @cached_property
     def words(self) -> tuple[str, ...]:
         # Read many times per search (once per candidate ranked): computed once, immutable.
-        return tuple(token.text for token in self.tokens)
+        return tuple(map(str.casefold, _TOKEN.findall(self.display)))
+
+    @cached_property
+    def tokens(self) -> tuple[Token, ...]:
+        # Where each word came from: only slot values need it, so a report's lines that match
+        # nothing never build them.
+        return tokenize(self.display)
 
 
 def _looks_url_encoded(text: str) -> bool:
@@ -99,4 +104,4 @@ def tokenize(display: str) -> tuple[Token, ...]:
 
 def normalize(text: str, max_chars: int | None = None) -> Normalized:
     display = clean(text, max_chars)
-    return Normalized(display=display, tokens=tokenize(display))
+    return Normalized(display=display)

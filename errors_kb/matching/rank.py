@@ -128,6 +128,9 @@ def _best_exact(candidate: Candidate, prepared: PreparedPaste) -> Match | None:
     best = None
     for text in (candidate.message, *candidate.variants):
         template = compile_template(text)
+        # Most candidates of a report's line lack its first fixed part: skip them cheaply.
+        if not template.needles or template.needles[0] not in prepared.joined:
+            continue
         match = exact_match(template, prepared)
         if match is not None:
             match.score = 0.9 + 0.1 * min(1.0, len(template.fixed_tokens) / max(1, len(prepared.words)))

@@ -112,7 +112,10 @@ class PreparedPaste:
 
 
 def _find_segment(prepared: PreparedPaste, segment: tuple[str, ...], start_char: int) -> int:
-    needle = " " + " ".join(segment) + " "
+    return _find_needle(prepared, " " + " ".join(segment) + " ", start_char)
+
+
+def _find_needle(prepared: PreparedPaste, needle: str, start_char: int) -> int:
     position = prepared.joined.find(needle, start_char)
     return -1 if position < 0 else prepared.index_at[position + 1]
 
@@ -188,16 +191,17 @@ def exact_match(template: Template, prepared: PreparedPaste) -> Match | None:
         return None
     words = prepared.words
     first = template.segments[0]
+    needles = template.needles
     search_from = 0
     for _ in range(MAX_FIRST_ANCHORS):
-        anchor = _find_segment(prepared, first, search_from)
+        anchor = _find_needle(prepared, needles[0], search_from)
         if anchor < 0:
             return None
         bounds = [(anchor, anchor + len(first))]
         cursor = anchor + len(first)
         ok = True
-        for segment in template.segments[1:]:
-            position = _find_segment(prepared, segment, prepared.offsets[cursor] - 1)
+        for segment, needle in zip(template.segments[1:], needles[1:], strict=True):
+            position = _find_needle(prepared, needle, prepared.offsets[cursor] - 1)
             if position < 0:
                 return None
             if position - cursor > MAX_SLOT_TOKENS:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from errors_kb.matching import slots
 from errors_kb.matching.normalize import clean, tokenize
@@ -180,6 +180,11 @@ class Template:
     segments: tuple[tuple[str, ...], ...]  # fixed parts in order; slots sit between them
     gaps: tuple[tuple[Slot, ...], ...]  # one per gap: before segment 0, between each pair, after the last
     fixed_tokens: tuple[str, ...]
+
+    @cached_property
+    def needles(self) -> tuple[str, ...]:
+        """Each segment as the paste's joined words spell it: matched once per candidate per line."""
+        return tuple(" " + " ".join(segment) + " " for segment in self.segments)
 
     @property
     def slot_names(self) -> tuple[str, ...]:

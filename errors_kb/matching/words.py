@@ -10,6 +10,7 @@ entry explains.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 # Suffixes people and documents swap freely: "deleted"/"deleting"/"delete", "scores"/"score".
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly")
@@ -17,6 +18,7 @@ _MIN_STEM = 4
 PROSE_SHARE = 0.5
 
 
+@lru_cache(maxsize=100_000)  # every candidate's words are stemmed on every search
 def stem(word: str) -> str:
     if word.isdigit() or len(word) <= _MIN_STEM:
         return word
