@@ -1,6 +1,6 @@
 from django.urls import path
 
-from errors_kb import api, views, votes
+from errors_kb import api, lti11_api, lti11_views, triage_views, views, votes
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,5 +13,9 @@ urlpatterns = [
     path("api/vendors", api.vendors, name="api_vendors"),
     path("api/entries", api.entries, name="api_entries"),
     path("api/entries/<int:entry_id>", api.entry, name="api_entry"),
+    path("tools/lti11-outcome-check/", lti11_views.outcome_check, name="lti11_outcome_check"),
+    path("api/lti11/outcome-check", lti11_api.outcome_check, name="api_lti11_outcome_check"),
+    path("triage/", triage_views.triage_page, name="triage"),
+    path("api/triage", triage_views.triage_api, name="api_triage"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,6 +1,6 @@
 """Rate limits per client address, shared by every worker on every machine.
 
-Each limit ("search", "vote", "login", "triage") is `N/s`, `N/m` or `N/h` from the setting
+Each limit ("search", "vote", "login", "triage", "lti11") is `N/s`, `N/m` or `N/h` from the setting
 `RATE_LIMIT_<NAME>`: at most N requests per client address in each fixed window of a second,
 a minute or an hour. Over it, the request is answered 429 with `Retry-After` (the seconds
 left in the window): JSON under /api/ or when JSON is asked for, a short page otherwise.
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 PERIODS = {"s": 1, "m": 60, "h": 3600}
 RATE = re.compile(r"\s*(\d+)\s*/\s*([smh])\s*", re.IGNORECASE)
-LIMITS = ("search", "vote", "login", "triage")
+LIMITS = ("search", "vote", "login", "triage", "lti11")
 CLEANUP_CHANCE = 0.01  # one request in a hundred deletes the expired counters
 
 

@@ -291,6 +291,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # larger one); bodies past 11 MB are refused before being read.
 # Keyed by URL name (the admin's path is ADMIN_PATH).
 REQUEST_BODY_LIMITS_BY_URL_NAME = {"admin:errors_kb_entry_import": 11 * 1024 * 1024}
+# Triage (/triage/, POST /api/triage) reads a whole sync report: at most TRIAGE_MAX_BYTES of text
+# and TRIAGE_MAX_LINES lines, answered 413 naming the limit. Its bodies may be larger than the
+# report: a pasted report arrives percent-encoded (up to three bytes a byte for ordinary text),
+# an upload wrapped in multipart; past TRIAGE_MAX_BODY_BYTES they are refused unread.
+TRIAGE_MAX_BYTES = envint("TRIAGE_MAX_BYTES", str(5 * 1024 * 1024), minimum=1024)
+TRIAGE_MAX_LINES = envint("TRIAGE_MAX_LINES", "50000", minimum=10)
+TRIAGE_MAX_BODY_BYTES = TRIAGE_MAX_BYTES * 3 + 1024 * 1024
+REQUEST_BODY_LIMITS_BY_URL_NAME |= {"triage": TRIAGE_MAX_BODY_BYTES, "api_triage": TRIAGE_MAX_BODY_BYTES}
 # Every statement of the portal's connections; gunicorn's worker timeout is sized above it.
 # Bulk loads (errors_kb/search_index.bulk_load) lift it for their own transaction.
 DB_STATEMENT_TIMEOUT_MS = envint("DB_STATEMENT_TIMEOUT_MS", "5000")
@@ -318,6 +326,7 @@ RATE_LIMIT_SEARCH = envrate("RATE_LIMIT_SEARCH", "120/m")
 RATE_LIMIT_VOTE = envrate("RATE_LIMIT_VOTE", "30/m")
 RATE_LIMIT_LOGIN = envrate("RATE_LIMIT_LOGIN", "10/m")
 RATE_LIMIT_TRIAGE = envrate("RATE_LIMIT_TRIAGE", "60/m")
+RATE_LIMIT_LTI11 = envrate("RATE_LIMIT_LTI11", "60/m")
 # Empty: X-Forwarded-For is never read. A number of proxies, or their addresses/networks.
 TRUSTED_PROXIES = os.getenv("TRUSTED_PROXIES", "").strip()
 parse_trusted_proxies(TRUSTED_PROXIES)

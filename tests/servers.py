@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -75,3 +76,14 @@ def get(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+
+
+def open_url(opener, url: str, data: dict | bytes | None = None, headers: dict | None = None) -> tuple[int, str]:
+    """One request through `opener` (its cookies kept): a dict is sent as a form, bytes as they are."""
+    body = urllib.parse.urlencode(data).encode() if isinstance(data, dict) else data
+    request = urllib.request.Request(url, data=body, headers=headers or {})
+    try:
+        with opener.open(request, timeout=20) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()

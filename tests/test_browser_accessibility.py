@@ -4,7 +4,7 @@ result pages of each kind included."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.pages import PUBLIC_PAGES, RESULT_PASTES
+from tests.pages import LTI11_REQUESTS, PUBLIC_PAGES, RESULT_PASTES, lti11_request, submit_lti11_check
 
 pytestmark = pytest.mark.browser
 
@@ -43,3 +43,15 @@ def test_every_kind_of_result_page_has_no_axe_violation(live_server, browser, li
         found[text[:40]] = violations(page)
     context.close()
     assert {text: v for text, v in found.items() if v} == {}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_kind_of_lti11_check_result_has_no_axe_violation(live_server, browser, live_dictionary, width):
+    context = browser.new_context(viewport=WIDTHS[width])
+    page = context.new_page()
+    found = {}
+    for kind in LTI11_REQUESTS:
+        submit_lti11_check(page, live_server.url, lti11_request(kind))
+        found[kind] = violations(page)
+    context.close()
+    assert {kind: v for kind, v in found.items() if v} == {}

@@ -9,7 +9,7 @@ from django.urls import reverse
 from reversion.models import Version
 
 from errors_kb.models import Entry, EntryStatus, Feedback, SearchGap, Vendor
-from tests.pages import PUBLIC_PAGES, RESULT_PASTES
+from tests.pages import LTI11_REQUESTS, PUBLIC_PAGES, RESULT_PASTES, lti11_request, submit_lti11_check
 from tests.test_security_headers import CSP, directives
 
 pytestmark = pytest.mark.browser
@@ -40,6 +40,13 @@ def test_every_public_page_and_result_runs_without_a_csp_violation(live_server, 
     page.wait_for_load_state("load")
     missing = {path: seen[live_server.url + path] for path in PUBLIC_PAGES}
     assert {path: policy for path, policy in missing.items() if directives(policy) != CSP} == {}
+    # The fixture's teardown fails the test on any violation it saw.
+
+
+def test_every_kind_of_lti11_check_result_runs_without_a_csp_violation(live_server, page, live_dictionary):
+    for kind in LTI11_REQUESTS:
+        submit_lti11_check(page, live_server.url, lti11_request(kind))
+        assert page.get_by_role("heading", level=1).inner_text() == "LTI 1.1 outcome request checker"
     # The fixture's teardown fails the test on any violation it saw.
 
 

@@ -15,7 +15,7 @@ from django.db import connection
 from django.urls import reverse
 
 from errors_kb.models import Entry, Feedback, SearchGap
-from tests.servers import database_url, gunicorn
+from tests.servers import database_url, gunicorn, open_url
 
 NAME, FIRST, LAST, STUDENT_ID = "Maribel Quintanilla", "Maribel", "Quintanilla", "48151623"
 PASTE = f'Roster push rejected: student "{NAME}" (ID {STUDENT_ID}) has no seat in homeroom 7B'
@@ -34,16 +34,6 @@ def dump_database() -> str:
         command[1:1] = ["-p", str(settings["PORT"])]
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
     return done.stdout
-
-
-def open_url(opener, url: str, data: dict | None = None, headers: dict | None = None) -> tuple[int, str]:
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers=headers or {})
-    try:
-        with opener.open(request, timeout=20) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 @pytest.mark.django_db(transaction=True)
