@@ -9,5 +9,11 @@ def test_it_shows_the_paste_box(live_server, page, transactional_db):
     assert box.is_visible()
     assert page.get_by_role("button", name="Find the fix").is_visible()
     nav = page.get_by_role("navigation", name="Main")
-    assert [link.inner_text() for link in nav.get_by_role("link").all()] == ["Search", "Vendors", "Browse", "Triage", "LTI check"]
+    assert [link.inner_text() for link in nav.get_by_role("link").all()] == [
+        "Search",
+        "Vendors",
+        "Browse",
+        "Triage",
+        "LTI check",
+    ]
     assert "Grade Passback Error Portal" in page.title()
