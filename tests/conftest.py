@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 # Playwright's sync API runs an event loop in the test thread; the database calls the
 # tests make around it are still synchronous.
@@ -56,6 +57,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the dictionary once into the test database; `db` tests roll back over it."""
     with django_db_blocker.unblock():
         call_command("load_dictionary", verbosity=0)
+    yield
+    # A live-server thread or a server process a test started can still hold a connection
+    # when the session ends; pytest-django could then not drop the test database.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture
