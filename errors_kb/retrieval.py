@@ -167,7 +167,8 @@ def make_probe(
     stem_words = [s for s in dict.fromkeys(stem(w) for w in words if not w.isdigit()) if s in stats.prose]
     rare_stems = _within_budget(stem_words, stats.prose, stems_limit, budget)
     ranked_by = sorted(set(known), key=lambda w: (stats.template[w], w))[:ranking_limit]
-    stem_ranked = sorted(set(stem_words), key=lambda s: (stats.prose[s], s))[:ranking_limit]
+    # A probe that looks up no prose stems (a report's line) is not ranked by them either.
+    stem_ranked = sorted(set(stem_words), key=lambda s: (stats.prose[s], s))[: ranking_limit if stems_limit else 0]
     return Probe(
         rare=rare,
         stems=rare_stems,
@@ -203,8 +204,9 @@ WITH probe AS (
     ORDER BY
       (SELECT coalesce(sum(q.weight), 0) FROM unnest(probe.words, probe.weights) AS q(word, weight)
         WHERE q.word = ANY(e.search_tokens))
-      + (SELECT coalesce(sum(s.weight), 0) FROM unnest(probe.stem_words, probe.stem_weights) AS s(word, weight)
-        WHERE s.word = ANY(e.content_tokens)) DESC,
+      + CASE WHEN cardinality(probe.stem_words) > 0 THEN
+          (SELECT coalesce(sum(s.weight), 0) FROM unnest(probe.stem_words, probe.stem_weights) AS s(word, weight)
+           WHERE s.word = ANY(e.content_tokens)) ELSE 0 END DESC,
       cardinality(e.search_tokens), e.id
     LIMIT probe.row_limit
   ) hit
