@@ -153,13 +153,15 @@ def make_probe(
     limit: int = CANDIDATES_PER_PROBE,
     stems_limit: int = MAX_QUERY_STEMS,
     ranking_limit: int = MAX_RANKING_WORDS,
+    widen: bool = True,
 ) -> Probe:
     """The look-up for one piece of a paste: `words` are its known template words (typos
     already corrected); its stems come from all its words. `budget`: rows it may rank;
-    `stems_limit`: how many of its prose stems it may look up."""
+    `stems_limit`: how many of its prose stems it may look up; `widen`: look further when too
+    few rare words fit the budget."""
     known = [w for w in dict.fromkeys(words) if w in stats.template]
     rare = _within_budget(known, stats.template, MAX_QUERY_WORDS, budget)
-    if len(rare) < min(MIN_PROBE_WORDS, len(known)) and budget < ROW_BUDGET:
+    if widen and len(rare) < min(MIN_PROBE_WORDS, len(known)) and budget < ROW_BUDGET:
         # Too few rare words to tell entries apart at this dictionary size: look further.
         budget = ROW_BUDGET
         rare = _within_budget(known, stats.template, MAX_QUERY_WORDS, budget)

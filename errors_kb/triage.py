@@ -338,6 +338,9 @@ def _look_up(
                     limit=retrieval.CANDIDATES_PER_LINE,
                     stems_limit=0,  # prose stems find entries by their explanations: no help to match a message
                     ranking_limit=retrieval.RANKING_WORDS_PER_LINE,
+                    # A line of a report matches its entry exactly: any of its rarest words
+                    # finds it, and a line that does not match gets the wide look-up below.
+                    widen=False,
                 )
             ]
         keys = []
