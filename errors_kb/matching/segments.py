@@ -18,7 +18,7 @@ MAX_SPAN = 8  # lines one message may wrap over
 RESEMBLING = 3  # a line's best matches that a message wrapping from it may be
 # Lines that get the full (fuzzy) ranking when no message matches them exactly; the rest
 # are matched exactly only. Bounds the cost of a crafted paste of many near-messages.
-MAX_THOROUGH_LINES = 4
+MAX_THOROUGH_LINES = 6
 
 
 @dataclass(frozen=True)
