@@ -85,9 +85,10 @@ def in_worker(path: Path, lines: int, repeats: int = REPEATS) -> WorkerRun:
         env={**os.environ, "DATABASE_URL": _database_url(), "RATE_LIMITS": "off"},
         capture_output=True,
         text=True,
-        check=True,
         timeout=600,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"the triage worker failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
     found = json.loads(done.stdout.strip().splitlines()[-1])
     return WorkerRun(lines, path.stat().st_size / 1_048_576, found["ms"], found["rss_before_mb"], found["peak_rss_mb"])
 
