@@ -33,10 +33,19 @@ def rebuild(using: str = DEFAULT_DB_ALIAS) -> None:
     """Recount every word of the published entries from scratch (1 s at 100,000 entries),
     then refresh the entry table's statistics. Waits for transactions that are changing the
     counts to finish; the ones that start changing entries meanwhile wait for this one."""
-    entries = "errors_kb_entry"
+    entries, tokens = "errors_kb_entry", "errors_kb_searchtoken"
     with connections[using].cursor() as cursor:
         cursor.execute("SELECT errors_kb_searchtoken_rebuild()")
+        # A bulk load leaves its rows in the GIN indexes' pending lists, which every look-up
+        # scans whole until autovacuum merges them (the typo look-up: 20 ms a search, not 0.4).
+        cursor.execute(
+            "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+            "WHERE a.amname = 'gin' AND i.indrelid IN (%s::regclass, %s::regclass)",
+            [entries, tokens],
+        )
         cursor.execute(f"ANALYZE {entries}")
+        cursor.execute(f"ANALYZE {tokens}")
 
 
 @contextmanager
