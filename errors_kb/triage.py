@@ -42,9 +42,10 @@ from errors_kb.matching.rank import (
     SHORT_TEXT_WORDS,
     Candidate,
     Ranking,
+    best_exact,
     rank,
 )
-from errors_kb.matching.scoring import PreparedPaste, exact_match, idf_weight
+from errors_kb.matching.scoring import PreparedPaste, idf_weight
 from errors_kb.matching.templates import compile_template
 from errors_kb.models import Vendor
 from errors_kb.triage_input import Record
@@ -298,17 +299,10 @@ def _may_resemble(pool: list[Candidate], paste: Normalized) -> bool:
     return False
 
 
-def _best_exact(candidate: Candidate, prepared: PreparedPaste) -> dict[str, str] | None:
+def _exact_params(candidate: Candidate, prepared: PreparedPaste) -> dict[str, str] | None:
     """The values of the candidate's best exact template match, None when none matches."""
-    best, best_score = None, -1.0
-    for text in (candidate.message, *candidate.variants):
-        template = compile_template(text)
-        match = exact_match(template, prepared)
-        if match is not None:
-            score = len(template.fixed_tokens)
-            if score > best_score:
-                best, best_score = match.params, score
-    return best
+    match = best_exact(candidate, prepared)
+    return None if match is None else match.params
 
 
 _SEEN = "seen"  # the pool of the entries the first round found
@@ -419,7 +413,7 @@ class _SeenEntries:
             hint = matcher.vendor_hint
             if hint is not None and hint.slug != candidate.vendor_slug:
                 continue
-            params = _best_exact(candidate, PreparedPaste(paste))
+            params = _exact_params(candidate, PreparedPaste(paste))
             if params is None:
                 continue
             value_words = [token.text for value in params.values() for token in tokenize(clean(value))]
@@ -517,7 +511,7 @@ def triage_steps(
                 unknown.setdefault(("shape", id(shape)), (shape.texts[0], []))[1].extend(numbers)
                 continue
             paste = shape.paste if index == 0 else normalize(text, MAX_LINE_CHARS)
-            params = _best_exact(entry, PreparedPaste(paste))
+            params = _exact_params(entry, PreparedPaste(paste))
             if params is None:
                 if index == 0:
                     params = shape.ranking.results[0].match.params if shape.ranking and shape.ranking.results else {}

@@ -124,7 +124,8 @@ def vendor_name_words(vendors: Iterable[VendorNames]) -> set[str]:
     return {word for vendor in vendors for name in vendor.names for word in normalize(name).words}
 
 
-def _best_exact(candidate: Candidate, prepared: PreparedPaste) -> Match | None:
+def best_exact(candidate: Candidate, prepared: PreparedPaste) -> Match | None:
+    """The candidate's best exact template match (message or variant, most fixed words), or None."""
     best = None
     for text in (candidate.message, *candidate.variants):
         template = compile_template(text)
@@ -206,7 +207,7 @@ def rank(
     mean_vocabulary = sum(len(c.core) + len(c.prose) for c in candidates) / max(1, len(candidates))
     for candidate in candidates:
         if exact_only:
-            match = _best_exact(candidate, prepared)
+            match = best_exact(candidate, prepared)
             if match is None:
                 continue
             basis = "exact"
