@@ -10,12 +10,13 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from errors_kb.dictionary_cache import current_generation, every_vendor
 from errors_kb.documents import entry_to_dict
 from errors_kb.filters import EntryFilter
 from errors_kb.forms import PageForm, SearchForm, first_error
 from errors_kb.gaps import record_gap
 from errors_kb.models import Entry, Vendor
-from errors_kb.search import search
+from errors_kb.search_memo import remembered_search
 from portal.ratelimit import rate_limit
 
 PAGE_SIZE = 50
@@ -81,11 +82,14 @@ def search_view(request: HttpRequest) -> JsonResponse:
     form = SearchForm.from_request(request)
     if not form.is_valid():
         return JsonResponse({"error": first_error(form)}, status=400)
-    result = search(
+    generation = current_generation()  # first: it vouches for what the caches hold
+    result = remembered_search(
+        generation,
         form.cleaned_data["q"],
         form.cleaned_data["vendor"],
         max_chars=settings.SEARCH_MAX_CHARS,
         limit=form.cleaned_data["limit"],
+        vendors=every_vendor(generation),
     )
     record_gap(result)
     response = JsonResponse(result.to_dict(limit=form.cleaned_data["limit"]))

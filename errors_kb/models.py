@@ -4,7 +4,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 
@@ -503,3 +503,34 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry}: {'yes' if self.helpful else 'no'}"
+
+
+class DictionaryGenerationQuerySet(models.QuerySet):
+    def current(self) -> int | None:
+        """The generation now; None while the row is missing (right after a flush, until the
+        next write re-creates it), which caches read as "keep nothing"."""
+        # A plain cursor: this runs once a request, and the ORM's compiling would triple its cost.
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(f"SELECT value FROM {self.model._meta.db_table} WHERE id = 1")
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+
+class DictionaryGeneration(models.Model):
+    """One row whose `value` changes whenever anything a search or an entry page reads changes.
+
+    Statement-level triggers (migration 0011) on the vendor, topic, entry, cause, step,
+    resource and search-word tables set it to the next value of a sequence of its own, in the
+    writing transaction: readers see the new value exactly when they can see the new rows,
+    and a rolled-back change never hands its number to another state of the data. The
+    worker-memory caches of errors_kb/dictionary_cache.py are keyed by it."""
+
+    value = models.BigIntegerField()
+
+    objects = DictionaryGenerationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="dictionarygeneration_single_row")]
+
+    def __str__(self) -> str:
+        return f"generation {self.value}"

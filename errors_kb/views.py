@@ -9,12 +9,15 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from errors_kb import dictionary_cache
+from errors_kb.dictionary_cache import FRAGMENT_SECONDS, current_generation, entries_with_details
 from errors_kb.filters import EntryFilter
 from errors_kb.forms import SearchForm, first_error
 from errors_kb.gaps import record_gap
 from errors_kb.models import Entry, EntryStatus, Vendor, VendorKind
 from errors_kb.roles import can_preview_drafts
-from errors_kb.search import SearchResult, search
+from errors_kb.search import SearchResult
+from errors_kb.search_memo import remembered_search
 from portal.ratelimit import is_search, rate_limit
 
 ENTRIES_PER_PAGE = 25
@@ -31,21 +34,29 @@ def _render_search(request: HttpRequest, context: dict, status: int = 200) -> Ht
     return response
 
 
-def _shown_entries(result: SearchResult) -> dict[int, Entry]:
-    """Full details, in one query, of only the entries the page shows with their steps."""
+def _shown_entries(generation: int | None, result: SearchResult) -> dict[int, Entry]:
+    """Full details of only the entries the page shows with their steps."""
     ids = [g.ranking.results[0].candidate.id for g in result.groups if g.ranking.confident and g.ranking.results]
-    return Entry.objects.with_details().in_bulk(ids)
+    return entries_with_details(generation, ids)
 
 
 @require_http_methods(["GET", "POST"])
 @rate_limit("search", when=is_search)
 def home(request: HttpRequest) -> HttpResponse:
+    generation = current_generation()  # first: it vouches for what the caches hold
     # SIS first in the picker: teachers pick their SIS far more often than an API.
-    every_vendor = list(Vendor.objects.all())  # one query: the picker's list and the search's names
+    every_vendor = dictionary_cache.every_vendor(generation)  # the picker's list and the search's names
     vendors = sorted(
         (v for v in every_vendor if v.kind != VendorKind.OTHER), key=lambda v: (v.kind != VendorKind.SIS, v.name)
     )
-    context: dict = {"nav": "search", "vendors": vendors, "max_chars": settings.SEARCH_MAX_CHARS}
+    context: dict = {
+        "nav": "search",
+        "vendors": vendors,
+        "max_chars": settings.SEARCH_MAX_CHARS,
+        # Keys the page's cached fragments of entries; with no generation known, none is kept.
+        "generation": generation,
+        "fragment_seconds": FRAGMENT_SECONDS if generation is not None else 0,
+    }
     if request.method == "GET" and "q" not in request.GET:
         return render(request, "errors_kb/home.html", context)
     form = SearchForm.from_request(request)
@@ -55,7 +66,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         context["error"] = first_error(form)
         return _render_search(request, context, status=400)
-    result = search(
+    result = remembered_search(
+        generation,
         form.cleaned_data["q"],
         form.cleaned_data["vendor"],
         max_chars=settings.SEARCH_MAX_CHARS,
@@ -63,7 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
         vendors=every_vendor,
     )
     record_gap(result)
-    details = _shown_entries(result)
+    details = _shown_entries(generation, result)
     cards = []
     for group in result.groups:
         ranking = group.ranking

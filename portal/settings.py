@@ -271,6 +271,9 @@ SEARCH_MAX_CHARS = envint("SEARCH_MAX_CHARS", "20000", minimum=100)
 # rows nobody searched for in the retention period go with `manage.py purge_search_gaps`.
 SEARCH_GAPS_ENABLED = envbool("SEARCH_GAPS", "true")
 SEARCH_GAP_RETENTION_DAYS = envint("SEARCH_GAP_RETENTION_DAYS", "180", minimum=1)
+# Each worker's memory for answers to pastes it has answered before, sealed so that only the
+# same paste opens one (errors_kb/search_memo.py); 0 turns it off.
+SEARCH_MEMO_MB = envint("SEARCH_MEMO_MB", "16")
 
 # Limits (README "Limits and outages"). gunicorn caps the request line and headers
 # (portal/gunicorn.conf.py); Django caps bodies; PostgreSQL caps each statement.
@@ -338,7 +341,14 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portal_cache"}
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portal_cache"},
+    # Rendered fragments of public entry data, in each worker's memory ({% cache ... using="fragments" %}),
+    # keyed by the dictionary's generation (errors_kb/dictionary_cache.py): never a paste's value.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 RATE_LIMIT_CACHE = "default"
 

@@ -44,6 +44,19 @@ def no_rate_limits_nor_second_factor(settings):
 
 
 @pytest.fixture(autouse=True)
+def cold_worker_memory():
+    """Each test starts as a fresh worker: nothing of another test's answers or entries in memory
+    (tests that patch the matcher must not get an answer ranked before they patched it)."""
+    from django.core.cache import caches
+
+    from errors_kb import dictionary_cache, search_memo
+
+    dictionary_cache.clear()
+    search_memo.forget()
+    caches["fragments"].clear()
+
+
+@pytest.fixture(autouse=True)
 def unhashed_static_files(settings):
     """The test server serves static files from their sources, not collected hashed copies."""
     settings.STORAGES = {

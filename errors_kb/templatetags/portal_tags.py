@@ -1,15 +1,48 @@
 from __future__ import annotations
 
+import hashlib
 import re
 
 from django import template
-from django.utils.html import conditional_escape, format_html
+from django.core.cache import caches
+from django.template.loader import render_to_string
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from errors_kb.dictionary_cache import FRAGMENT_SECONDS
 from errors_kb.matching import slots
 from errors_kb.matching.templates import display_parts
 
 register = template.Library()
+
+
+_HOLE = re.compile("\ue000([0-9]+)\ue001")
+
+
+class ValueHoles(dict):
+    """A paste's values as placeholders, for rendering an answer's body once and keeping it:
+    each slot keeps the step words its real value may follow (slots.step_words), and its
+    value is put in the kept HTML afterwards (`fill`). The key of the kept HTML is
+    `signature`: fixed registry words, never a value."""
+
+    def __init__(self, params: dict | None):
+        super().__init__()
+        self.values: list[str] = []
+        self.words: dict[str, tuple[str, ...]] = {}
+        for name, value in (params or {}).items():
+            words = slots.step_words(name, value) if value else ()
+            if words:
+                self[name] = f"\ue000{len(self.values)}\ue001"
+                self.words[name] = words
+                self.values.append(value)
+
+    @property
+    def signature(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(self.words.values())
+
+    def fill(self, html: str) -> SafeString:
+        # One pass: a value that holds a placeholder's characters is never read as one.
+        return mark_safe(_HOLE.sub(lambda m: str(conditional_escape(self.values[int(m.group(1))])), html))
 
 
 @register.filter
@@ -21,7 +54,10 @@ def with_values(text: str, params: dict | None) -> SafeString:
     escaped = str(conditional_escape(text))
     inserts: dict[int, str] = {}  # offset in `escaped` -> the value's HTML, one value per word
     for name, value in (params or {}).items():
-        words = slots.step_words(name, value) if value else ()
+        if isinstance(params, ValueHoles):
+            words = params.words[name]
+        else:
+            words = slots.step_words(name, value) if value else ()
         if not words:
             continue
         # the registry's fixed word patterns; the value itself never enters a pattern
@@ -38,6 +74,47 @@ def with_values(text: str, params: dict | None) -> SafeString:
         cursor = offset
     out.append(escaped[cursor:])
     return mark_safe("".join(out))
+
+
+@register.simple_tag(takes_context=True)
+def answer_body(context, entry, params: dict | None, generation: int | None) -> SafeString:
+    """includes/entry_body.html for a search answer. Rendered once per entry, generation, reader
+    (staff see internal notes) and slot words, and kept in the worker's "fragments" cache with
+    placeholders where the paste's values go; the values are put in for each request."""
+    holes = ValueHoles(params)
+    staff = bool(context.get("staff_view") and context["staff_view"]())
+    key = "answer-body:" + hashlib.sha256(repr((entry.pk, generation, staff, holes.signature)).encode()).hexdigest()
+    fragments = caches["fragments"]
+    html = fragments.get(key) if generation is not None else None
+    if html is None:
+        html = render_to_string("includes/entry_body.html", {"entry": entry, "params": holes, "staff_view": staff})
+        if generation is not None:
+            fragments.set(key, html, FRAGMENT_SECONDS)
+    return holes.fill(html)
+
+
+@register.simple_tag
+def step_list(steps, params: dict | None = None) -> SafeString:
+    """Steps as nested ordered lists, each with the paste's values shown where they read right.
+    In Python rather than a template including itself: a search answer renders it on every
+    request, and each level of {% include %} cost more than the whole list does here."""
+    items = []
+    for step in steps:
+        children = step.children.all()
+        nested = step_list(children, params) if children else ""
+        items.append(format_html("<li>{}{}</li>", with_values(step.text, params), nested))
+    return format_html('<ol class="steps">{}</ol>', mark_safe("".join(items)))
+
+
+@register.simple_tag
+def vendor_options(vendors, selected_slug: str = "") -> SafeString:
+    """The <option>s of a vendor picker, the chosen one selected (the search page renders it
+    on every request: a loop of {% if %} in the template cost ten times this)."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((v.slug, mark_safe(" selected") if v.slug == selected_slug else "", v.name) for v in vendors),
+    )
 
 
 @register.filter
