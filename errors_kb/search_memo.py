@@ -21,6 +21,7 @@ import dataclasses
 import hashlib
 import hmac
 import io
+import json
 import os
 import pickle
 
@@ -75,8 +76,8 @@ def remembered_search(
     if not budget or generation is None:
         return search(text, vendor_value, max_chars=max_chars, limit=limit, vendors=vendors)
     _memo.max_size = budget
-    # surrogatepass: any str has a key, whatever a caller passes.
-    paste = "\0".join((str(max_chars), str(limit), vendor_value or "", text)).encode("utf-8", "surrogatepass")
+    # JSON: no two different requests read the same (any separator could be part of a value).
+    paste = json.dumps([max_chars, limit, vendor_value or "", text]).encode()
     key = _derive(b"find", paste)
     sealed = _memo.get(generation, key)
     if sealed is not None:

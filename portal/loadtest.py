@@ -17,7 +17,9 @@ connection (http.client):
 - healthz: /healthz.
 
 It prints requests, req/s, errors and p50/p95/p99 latency per kind, and the search's
-throughput per client over /healthz's. Then a rate-limit phase (gunicorn with RATE_LIMITS=on
+throughput per client over /healthz's; then search alone and /healthz alone at the same
+concurrency, and search alone with every paste's numbers changed (new values: no worker has
+answered that paste before, so none answers from memory; printed, no target). Then a rate-limit phase (gunicorn with RATE_LIMITS=on
 and a small RATE_LIMIT_SEARCH): one client searching as fast as it can must get 429s while
 clients at other loopback addresses (127.0.0.2...) searching slowly get none. The exit
 status is 1 when a phase had an error (or, without --quick, search/healthz < 0.35).
@@ -83,6 +85,16 @@ def require_loopback(url: str) -> tuple[str, int]:
     if not addresses or not all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses):
         raise SystemExit(f"loadtest: refusing {parts.hostname} ({', '.join(sorted(addresses))}): loopback targets only")
     return parts.hostname, port
+
+
+DIGITS = re.compile(r"[0-9]+")
+
+
+def new_values(text: str, rng: random.Random) -> str:
+    """The paste as another student's or section's would read: every number replaced by another of
+    its length (a paste without one gets a reference number), so no worker has answered it."""
+    changed = DIGITS.sub(lambda m: "".join(rng.choice("0123456789") for _ in m.group()), text)
+    return changed if changed != text else f"{text} (ref {rng.randrange(10**7, 10**8)})"
 
 
 @dataclass
@@ -178,8 +190,11 @@ class Worker(threading.Thread):
         if not self.token:
             self._csrf()
         paste = self.random.choice(self.plan.pastes)
+        text = paste["paste"]
+        if self.plan.fresh_values:
+            text = new_values(text, self.random)
         body = urllib.parse.urlencode(
-            {"q": paste["paste"], "vendor": paste.get("vendor_picked", ""), "csrfmiddlewaretoken": self.token}
+            {"q": text, "vendor": paste.get("vendor_picked", ""), "csrfmiddlewaretoken": self.token}
         ).encode()
         status, _ = self.client.request(
             "POST", "/", body, {"Content-Type": "application/x-www-form-urlencoded", "Referer": self.plan.base + "/"}
@@ -209,6 +224,7 @@ class Plan:
     deadline: float
     budget: int
     allow_429: bool = False
+    fresh_values: bool = False  # every paste with values no worker has seen: no remembered answer
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take(self) -> bool:
@@ -220,12 +236,18 @@ class Plan:
 
 
 def run_phase(
-    base: str, concurrency: int, duration: float, *, max_requests: int = 500_000, kinds: tuple[str, ...] = KINDS
+    base: str,
+    concurrency: int,
+    duration: float,
+    *,
+    max_requests: int = 500_000,
+    kinds: tuple[str, ...] = KINDS,
+    fresh_values: bool = False,
 ) -> dict[str, Stats]:
     """`concurrency` clients split evenly between the kinds, for `duration` seconds."""
     host, port = require_loopback(base)
     pastes = load_pastes()
-    plan = Plan(base, pastes, browse_paths(pastes), 0.0, max_requests)
+    plan = Plan(base, pastes, browse_paths(pastes), 0.0, max_requests, fresh_values=fresh_values)
     stats = {kind: Stats() for kind in KINDS}
     workers = []
     for n in range(concurrency):
@@ -288,6 +310,15 @@ def alone_ratio(base: str, concurrency: int, duration: float, max_requests: int,
         errors |= bool(stats[kind].errors)
     value = rates["search"] / rates["healthz"] if rates["healthz"] else 0.0
     print(f"search/healthz throughput, each alone: {value:.2f} (target >= {TARGET_RATIO})", file=out)
+    # The same pastes with other values: what a worker cannot answer from memory (no target).
+    fresh = run_phase(base, concurrency, duration, max_requests=max_requests, kinds=("search",), fresh_values=True)
+    report(
+        f"c{concurrency}, search alone, every paste with new values, {duration:g} s", {"search": fresh["search"]}, out
+    )
+    fresh_rate = len(fresh["search"].latencies) / (getattr(fresh["search"], "elapsed", 1.0) or 1.0)
+    if rates["healthz"]:
+        print(f"search with new values/healthz throughput, each alone: {fresh_rate / rates['healthz']:.2f}", file=out)
+    errors |= bool(fresh["search"].errors)
     return value, errors
 
 

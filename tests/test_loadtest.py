@@ -1,5 +1,7 @@
 """`make loadtest`'s generator, in a short run against gunicorn on the test database."""
 
+import random
+
 import pytest
 from django.db import connection
 
@@ -24,7 +26,11 @@ def test_a_short_run_reports_every_kind_without_errors(live_dictionary, capsys):
 def test_the_request_budget_bounds_a_phase(live_dictionary):
     with gunicorn({"DATABASE_URL": database_url(connection.settings_dict), "RATE_LIMITS": "off"}) as base:
         stats = loadtest.run_phase(base, concurrency=3, duration=30, max_requests=12)
+        fresh = loadtest.run_phase(
+            base, concurrency=2, duration=30, max_requests=6, kinds=("search",), fresh_values=True
+        )
     assert sum(len(s.latencies) for s in stats.values()) == 12
+    assert len(fresh["search"].latencies) == 6 and fresh["search"].errors == 0, fresh["search"].first_error
 
 
 @pytest.mark.parametrize(
@@ -44,3 +50,15 @@ def test_the_browse_pages_come_from_the_pastes():
     paths = loadtest.browse_paths(loadtest.load_pastes())
     assert "/vendors/" in paths and "/entries/?http_status=404" in paths
     assert any(path.count("/") == 4 for path in paths)  # entry pages
+
+
+def test_new_values_change_every_paste_and_keep_its_words():
+    rng = random.Random(7)
+    with_numbers = 'Grading category "Homework" not found in Skyward for section 1021.2.004 (ALG 1).'
+    changed = loadtest.new_values(with_numbers, rng)
+    assert changed != with_numbers
+    assert changed.replace(".", " ").split()[:6] == with_numbers.replace(".", " ").split()[:6]
+    assert len(changed) == len(with_numbers)
+    without = "Paper jam in Tray B."
+    assert loadtest.new_values(without, rng).startswith(without + " (ref ")
+    assert len({loadtest.new_values(with_numbers, rng) for _ in range(50)}) == 50

@@ -77,3 +77,10 @@ def test_it_keeps_nothing_when_switched_off(client, dictionary):
         api(client, text)
         api(client, text)
     assert search_memo.held() == []
+
+
+def test_it_still_refuses_what_the_search_refuses(client, dictionary):
+    api(client, SKYWARD_PASTE)
+    response = client.get(reverse("api_search"), {"q": SKYWARD_PASTE + "\x00"})
+    assert response.status_code == 400
+    assert "NUL" in response.json()["error"]
