@@ -4,7 +4,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
-from django.db import connections, models
+from django.db import connections, models, router
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 
@@ -514,6 +514,18 @@ class DictionaryGenerationQuerySet(models.QuerySet):
             cursor.execute(f"SELECT value FROM {self.model._meta.db_table} WHERE id = 1")
             row = cursor.fetchone()
         return row[0] if row else None
+
+    def move_past_a_restore(self) -> int:
+        """After a restore. pg_restore sets the sequence back to the backup's value, so the numbers
+        handed out since would come again for other data while a worker may still hold one of
+        them. Jump to the clock in milliseconds (far past any count of writes), then move."""
+        with connections[router.db_for_write(self.model)].cursor() as cursor:
+            cursor.execute(
+                "SELECT setval('errors_kb_dictionary_generation_seq', greatest(last_value,"
+                " (extract(epoch FROM clock_timestamp()) * 1000)::bigint)) FROM errors_kb_dictionary_generation_seq"
+            )
+            cursor.execute("SELECT errors_kb_dictionary_changed_now()")
+        return self.using(router.db_for_write(self.model)).current()
 
 
 class DictionaryGeneration(models.Model):

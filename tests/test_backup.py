@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from errors_kb.models import Entry, SearchToken, Vendor
+from errors_kb.models import DictionaryGeneration, Entry, SearchToken, Vendor
 from portal import backup
 
 TABLES = ["errors_kb_vendor", "errors_kb_topic", "errors_kb_entry", "errors_kb_searchtoken", "auth_group"]
@@ -26,6 +26,7 @@ def snapshot() -> dict[str, str]:
 def test_backup_change_restore_compare(live_dictionary, tmp_path, capsys):
     before = snapshot()
     entries = Entry.objects.count()
+    generation_at_backup = DictionaryGeneration.objects.current()
     call_command("backup", "--dir", str(tmp_path))
     path = tmp_path / capsys.readouterr().out.strip().rsplit("/", 1)[-1]
     assert path.is_file() and path.stat().st_size > 0 and path.read_bytes()[:5] == b"PGDMP"
@@ -34,8 +35,12 @@ def test_backup_change_restore_compare(live_dictionary, tmp_path, capsys):
     Vendor.objects.filter(pk=Vendor.objects.first().pk).update(name="Changed after the backup")
     assert snapshot() != before
 
+    seen = {DictionaryGeneration.objects.current()}  # the generation moved with the changes
     call_command("restore", str(path), "--yes")
     assert snapshot() == before
+    # The restored data has a generation no worker can have seen, before the backup or since.
+    restored = DictionaryGeneration.objects.current()
+    assert restored > max(seen) and restored > generation_at_backup
     assert Entry.objects.count() == entries
     assert not Vendor.objects.filter(name="Changed after the backup").exists()
     # The search index's triggers came back too: a save still updates the word counts.

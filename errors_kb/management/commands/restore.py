@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from errors_kb.models import DictionaryGeneration
 from portal import backup
 
 
@@ -24,4 +25,6 @@ class Command(BaseCommand):
             backup.restore(db, file)
         except backup.BackupError as error:
             raise CommandError(str(error)) from None
+        # Workers keep what they read under the dictionary's generation: the restored data gets a new one.
+        DictionaryGeneration.objects.move_past_a_restore()
         self.stdout.write(f"restored {file} into {db['NAME']}")
