@@ -61,6 +61,7 @@ class PreparedPaste:
         self.index_at = {offset: i for i, offset in enumerate(self.offsets)}
         self.vocabulary = set(self.words)
         self._near: dict[str, str] | None = None
+        self._typos: dict[str, str | None] = {}
         self._content_weight: tuple[Weight, float] | None = None
         self._positions: dict[str, list[int]] | None = None
         self._pairs: set[tuple[str, str]] | None = None
@@ -99,6 +100,14 @@ class PreparedPaste:
 
     def typo_of(self, word: str) -> str | None:
         """A paste word one edit (insertion, deletion, substitution, transposition) from `word`."""
+        # Every candidate's template asks about its words: the same few hundred, again and again.
+        try:
+            return self._typos[word]
+        except KeyError:
+            found = self._typos[word] = self._find_typo(word)
+            return found
+
+    def _find_typo(self, word: str) -> str | None:
         if not MIN_TYPO_LENGTH <= len(word) <= MAX_TYPO_LENGTH or word.isdigit():
             return None
         near = self.near_words()
