@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from errors_kb.models import DictionaryGeneration, Entry, Vendor
@@ -92,7 +92,11 @@ def current_generation() -> int | None:
 
 
 def every_vendor(generation: int | None) -> list[Vendor]:
-    return _cached(_vendors, generation, "all", lambda: list(Vendor.objects.all()))
+    vendors = _vendors.get(generation, "all")
+    if vendors is None:
+        vendors = list(Vendor.objects.all())
+        _vendors.put(generation, "all", vendors)
+    return vendors
 
 
 def entries_with_details(generation: int | None, ids: Iterable[int]) -> dict[int, Entry]:
@@ -107,14 +111,6 @@ def entries_with_details(generation: int | None, ids: Iterable[int]) -> dict[int
             _entries.put(generation, entry_id, entry)
         found.update(loaded)
     return found
-
-
-def _cached(cache: GenerationCache, generation: int | None, key: Hashable, load: Callable[[], Any]) -> Any:
-    value = cache.get(generation, key)
-    if value is None:
-        value = load()
-        cache.put(generation, key, value)
-    return value
 
 
 def clear() -> None:

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from errors_kb import dictionary_cache
-from errors_kb.dictionary_cache import FRAGMENT_SECONDS, current_generation, entries_with_details
+from errors_kb.dictionary_cache import current_generation, entries_with_details
 from errors_kb.filters import EntryFilter
 from errors_kb.forms import SearchForm, first_error
 from errors_kb.gaps import record_gap
@@ -53,9 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "nav": "search",
         "vendors": vendors,
         "max_chars": settings.SEARCH_MAX_CHARS,
-        # Keys the page's cached fragments of entries; with no generation known, none is kept.
-        "generation": generation,
-        "fragment_seconds": FRAGMENT_SECONDS if generation is not None else 0,
+        "generation": generation,  # keys the answer's kept fragments (answer_head, answer_body)
     }
     if request.method == "GET" and "q" not in request.GET:
         return render(request, "errors_kb/home.html", context)

@@ -300,7 +300,8 @@ def report(title: str, stats: dict[str, Stats], out=None) -> None:
 def alone_ratio(base: str, concurrency: int, duration: float, max_requests: int, out=None) -> tuple[float, bool]:
     """Search alone, then /healthz alone, at the same concurrency: the ratio of their req/s.
     Side by side, /healthz waits in the workers' queue behind searches, which flatters the
-    per-client ratio; alone, each kind has the whole server."""
+    per-client ratio; alone, each kind has the whole server. Then search alone with new values
+    in every paste, reported beside it (no target)."""
     out = out or sys.stdout
     rates, errors = {}, False
     for kind in ("search", "healthz"):

@@ -18,48 +18,58 @@ register = template.Library()
 
 _HOLE = re.compile("\ue000([0-9]+)\ue001")
 
+Marks = list[tuple[tuple[str, ...], str]]  # (step words a value may follow, the value shown)
+
 
 class ValueHoles(dict):
     """A paste's values as placeholders, for rendering an answer's body once and keeping it:
-    each slot keeps the step words its real value may follow (slots.step_words), and its
-    value is put in the kept HTML afterwards (`fill`). The key of the kept HTML is
-    `signature`: fixed registry words, never a value."""
+    each slot keeps the step words its real value may follow, and its value is put in the
+    kept HTML afterwards (`fill`). The key of the kept HTML is `signature`: fixed registry
+    words, never a value."""
 
     def __init__(self, params: dict | None):
         super().__init__()
         self.values: list[str] = []
-        self.words: dict[str, tuple[str, ...]] = {}
-        for name, value in (params or {}).items():
-            words = slots.step_words(name, value) if value else ()
-            if words:
-                self[name] = f"\ue000{len(self.values)}\ue001"
-                self.words[name] = words
-                self.values.append(value)
+        self.marks: Marks = []
+        for words, value in step_marks(params):
+            hole = f"\ue000{len(self.values)}\ue001"
+            self.values.append(value)
+            self.marks.append((words, hole))
 
     @property
     def signature(self) -> tuple[tuple[str, ...], ...]:
-        return tuple(self.words.values())
+        return tuple(words for words, _ in self.marks)
 
     def fill(self, html: str) -> SafeString:
         # One pass: a value that holds a placeholder's characters is never read as one.
         return mark_safe(_HOLE.sub(lambda m: str(conditional_escape(self.values[int(m.group(1))])), html))
 
 
+def step_marks(params: dict | None) -> Marks:
+    """Each value of the paste a step may show, with the words it may follow: the slot's kind
+    (errors_kb/matching/slots.py) says which ("the assignment “Unit 3 Quiz”", never "the
+    assignment “88213”": an ID goes only after "assignment ID"). Placeholders carry theirs."""
+    if isinstance(params, ValueHoles):
+        return params.marks
+    marks = []
+    for name, value in (params or {}).items():
+        words = slots.step_words(name, value) if value else ()
+        if words:
+            marks.append((words, value))
+    return marks
+
+
 @register.filter
 def with_values(text: str, params: dict | None) -> SafeString:
     """Escape a step and show a value from the paste after the first word that refers to it,
-    where the sentence still reads right: the slot's kind (errors_kb/matching/slots.py) says
-    which words its values may follow ("the assignment “Unit 3 Quiz”", never "the assignment
-    “88213”": an ID goes only after "assignment ID")."""
+    where the sentence still reads right (step_marks)."""
+    return _with_marks(text, step_marks(params))
+
+
+def _with_marks(text: str, marks: Marks) -> SafeString:
     escaped = str(conditional_escape(text))
     inserts: dict[int, str] = {}  # offset in `escaped` -> the value's HTML, one value per word
-    for name, value in (params or {}).items():
-        if isinstance(params, ValueHoles):
-            words = params.words[name]
-        else:
-            words = slots.step_words(name, value) if value else ()
-        if not words:
-            continue
+    for words, value in marks:
         # the registry's fixed word patterns; the value itself never enters a pattern
         pattern = re.compile(rf"\b(?:{'|'.join(words)})\b", re.IGNORECASE)
         for match in pattern.finditer(escaped):
@@ -76,20 +86,44 @@ def with_values(text: str, params: dict | None) -> SafeString:
     return mark_safe("".join(out))
 
 
+def _kept(generation: int | None, key: tuple, render) -> str:
+    """`render()`, kept in the worker's "fragments" cache under the dictionary's generation
+    (errors_kb/dictionary_cache.py); with no generation known, rendered every time."""
+    if generation is None:
+        return render()
+    fragments = caches["fragments"]
+    name = "fragment:" + hashlib.sha256(repr((generation, *key)).encode()).hexdigest()
+    html = fragments.get(name)
+    if html is None:
+        html = render()
+        fragments.set(name, html, FRAGMENT_SECONDS)
+    return html
+
+
+@register.simple_tag
+def answer_head(entry, generation: int | None) -> SafeString:
+    """A search answer's badges and message: public entry data only, rendered once per entry and generation."""
+    return mark_safe(
+        _kept(
+            generation,
+            ("answer-head", entry.pk),
+            lambda: render_to_string("includes/answer_head.html", {"entry": entry}),
+        )
+    )
+
+
 @register.simple_tag(takes_context=True)
 def answer_body(context, entry, params: dict | None, generation: int | None) -> SafeString:
     """includes/entry_body.html for a search answer. Rendered once per entry, generation, reader
-    (staff see internal notes) and slot words, and kept in the worker's "fragments" cache with
-    placeholders where the paste's values go; the values are put in for each request."""
+    (staff see internal notes) and slot words, and kept with placeholders where the paste's
+    values go; the values are put in for each request."""
     holes = ValueHoles(params)
     staff = bool(context.get("staff_view") and context["staff_view"]())
-    key = "answer-body:" + hashlib.sha256(repr((entry.pk, generation, staff, holes.signature)).encode()).hexdigest()
-    fragments = caches["fragments"]
-    html = fragments.get(key) if generation is not None else None
-    if html is None:
-        html = render_to_string("includes/entry_body.html", {"entry": entry, "params": holes, "staff_view": staff})
-        if generation is not None:
-            fragments.set(key, html, FRAGMENT_SECONDS)
+    html = _kept(
+        generation,
+        ("answer-body", entry.pk, staff, holes.signature),
+        lambda: render_to_string("includes/entry_body.html", {"entry": entry, "params": holes, "staff_view": staff}),
+    )
     return holes.fill(html)
 
 
@@ -98,11 +132,15 @@ def step_list(steps, params: dict | None = None) -> SafeString:
     """Steps as nested ordered lists, each with the paste's values shown where they read right.
     In Python rather than a template including itself: a search answer renders it on every
     request, and each level of {% include %} cost more than the whole list does here."""
+    return _step_list(steps, step_marks(params))
+
+
+def _step_list(steps, marks: Marks) -> SafeString:
     items = []
     for step in steps:
         children = step.children.all()
-        nested = step_list(children, params) if children else ""
-        items.append(format_html("<li>{}{}</li>", with_values(step.text, params), nested))
+        nested = _step_list(children, marks) if children else ""
+        items.append(format_html("<li>{}{}</li>", _with_marks(step.text, marks), nested))
     return format_html('<ol class="steps">{}</ol>', mark_safe("".join(items)))
 
 
